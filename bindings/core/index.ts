@@ -1,0 +1,12 @@
+export { SharedMemory, PAGE, DEFAULT_INITIAL_PAGES, DEFAULT_MAXIMUM_PAGES } from './memory.ts';
+export { loadCore, coreModule, wasmPath, type Core, type CoreExports, type LoadOptions } from './wasm.ts';
+export { WasmProfBuf, stageBatch, type ProfBuf } from './profbuf.ts';
+export { TsProfBuf } from './profbuf-ts.ts';
+export { ProfBufView, type ProfRecord, type ReadMode, type ReadStatus } from './profbuf-view.ts';
+export { PB, profBufWordCount, profBufTagCount, PROFBUF_MAX, profBufSizes } from './profbuf-layout.ts';
+export { SignalLock, DEFAULT_YIELD_NS } from './signallock.ts';
+export { Seqlocks } from './seqlock.ts';
+export { TraceBuf, wasmDecodeUvarint } from './tracebuf.ts';
+export { Rand } from './rand.ts';
+export { startTask, runTaskInWorker, workerPath, type RunningTask } from './workers.ts';
+export { recordChecksum, type StressTask, type WriterResult, type ReaderResult, type LockResult } from './stress.ts';

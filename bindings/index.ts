@@ -1,0 +1,2 @@
+// gotracesim: the package entry.
+export * from './core/index.ts';

@@ -1,0 +1,185 @@
+// CPUProfiler: the runtime's CPU profiler over the simulated process: SetCPUProfileRate,
+// the SIGPROF handler (validSIGPROF, sigprof, cpuprof.add / addNonGo / addExtra), and the
+// runtime/pprof reader goroutine draining the profBuf every 100ms into a ProfileBuilder.
+//
+// The profBuf is the WASM core's, in shared memory, written under the core's signalLock,
+// exactly as the runtime's handler writes it: header [count], the stack PCs, and the
+// labels of m.curg as the tag. Stacks are staged once in the memory (one block of PCs per
+// distinct stack), so a sample is a single writeAt call.
+//
+// Counting, per thread and per goroutine: `signals` reached the handler, `dropped` were
+// rejected by validSIGPROF, `samples` were handed to cpuprof.add/addNonGo. Conservation:
+// samples = records in the profile + lost to overflow (+ extra still queued at stop: none).
+
+import type { Core } from '../core/wasm.ts';
+import { WasmProfBuf } from '../core/profbuf.ts';
+import { SignalLock } from '../core/signallock.ts';
+import type { ResolvedScenario } from '../sim/resolved.ts';
+import type { Sched } from '../sim/sched.ts';
+import type { SignalSource } from '../sim/kernel.ts';
+import { ForeignThread, M, type G, type Thread } from '../sim/world.ts';
+import { ProfileBuilder } from './pprof-builder.ts';
+import type { Profile } from '../formats/pprof.ts';
+
+const EXTRA_WORDS = 1000; // cpuprof.extra
+/** Where lostProfileEvent sits: below the simulated text (TEXT_BASE), inside the mapping. */
+const LOST_PC = 0x400800;
+
+/** What a trace wants from each accepted sample (the tracer registers it). */
+export type TraceSampleHook = (m: M | null, gp: G | null, stack: number, now: number) => void;
+
+export class CPUProfiler {
+  readonly pb: WasmProfBuf;
+  readonly lock: SignalLock;
+  readonly builder: ProfileBuilder;
+  private stackAddr = new Map<number, { addr: number; n: number }>();
+  private hdr: number;
+  private extra: number[] = [];
+  private lostExtra = 0;
+  traceSample: TraceSampleHook | null = null;
+  readonly stats = { signals: 0, dropped: 0, samples: 0, written: 0, overflowed: 0, nonGo: 0, lostExtra: 0, reads: 0 };
+  private stopped = false;
+
+  constructor(
+    private readonly core: Core,
+    private readonly sc: ResolvedScenario,
+    private readonly sched: Sched,
+  ) {
+    this.pb = WasmProfBuf.create(core, 1, sc.profile.words, sc.profile.tags);
+    this.lock = SignalLock.create(core);
+    this.hdr = core.mem.alloc(8, 8);
+    core.mem.setWord(this.hdr, 1);
+    const symtab = sc.symtab;
+    this.builder = new ProfileBuilder({
+      symbolize: (pc) => symtab.symbolize(pc - 1),
+      labels: (tag) => symtab.labelSets[tag],
+      startNs: 0,
+      lostProfileEventPC: LOST_PC,
+      mapping: { file: `/tmp/gotracesim/${sc.name}` },
+    });
+  }
+
+  /** SetCPUProfileRate(hz): the hz record, setitimer, and (lazily, in execute) per-thread timers. */
+  start(now: number): void {
+    this.pb.write(0, now, [this.sc.profile.hz], []);
+    this.sched.kernel.startItimer(this.sc.profile.tickNs, now);
+    const every = this.sc.profile.readEveryNs;
+    const tickReader = (t: number) => {
+      if (this.stopped) return;
+      this.drain();
+      this.sched.at(t + every, tickReader);
+    };
+    this.sched.at(now + every, tickReader);
+  }
+
+  /** The SIGPROF handler. */
+  onSignal = (t: Thread, src: SignalSource, now: number): void => {
+    if (this.stopped) return;
+    t.signals++;
+    this.stats.signals++;
+    if (t instanceof ForeignThread) {
+      // No M: only setitimer signals count (the thread cannot have a per-thread timer).
+      if (src !== 'setitimer') return this.drop(t);
+      this.addNonGo(t.stack);
+      t.samples++;
+      this.stats.samples++;
+      return;
+    }
+    const m = t as M;
+    const valid = m.timerValid ? src === 'timer_create' : src === 'setitimer';
+    if (!valid) return this.drop(m);
+    this.stats.samples++;
+    m.samples++;
+    const curg = m.curg;
+    if (curg) curg.samples++;
+    this.add(curg ? curg.tag : 0, m.stack, now);
+    if (this.traceSample) {
+      const gp = this.sc.switches.sampleAttribution === 'curg' ? curg : m.onG0 ? null : curg;
+      this.traceSample(m, gp, m.stack, now);
+    }
+  };
+
+  private drop(t: Thread): void {
+    t.dropped++;
+    this.stats.dropped++;
+  }
+
+  private staged(stack: number): { addr: number; n: number } {
+    let s = this.stackAddr.get(stack);
+    if (!s) {
+      const frames = this.sc.symtab.stacks[stack];
+      const addr = this.core.mem.alloc(Math.max(8, 8 * frames.length), 8);
+      frames.forEach((f, i) => this.core.mem.setWord(addr + 8 * i, this.sc.symtab.pcOf(f) + 1));
+      s = { addr, n: frames.length };
+      this.stackAddr.set(stack, s);
+    }
+    return s;
+  }
+
+  /** cpuprof.add: under signalLock, flush queued non-Go samples, then write this one. */
+  private add(tag: number, stack: number, now: number): void {
+    this.lock.acquire(0n);
+    if (this.extra.length > 0 || this.lostExtra > 0) this.addExtra();
+    const s = this.staged(stack);
+    if (this.pb.writeAt(tag, now, this.hdr, 1, s.addr, s.n)) this.stats.written++;
+    else this.stats.overflowed++;
+    this.lock.release();
+  }
+
+  /** cpuprof.addNonGo: queue in the fixed extra buffer (the handler cannot write the log). */
+  private addNonGo(stack: number): void {
+    this.stats.nonGo++;
+    this.lock.acquire(0n);
+    const n = this.sc.symtab.stacks[stack].length;
+    if (this.extra.length + 1 + n < EXTRA_WORDS) this.extra.push(1 + n, stack);
+    else this.lostExtra++;
+    this.lock.release();
+  }
+
+  private addExtra(): void {
+    for (let i = 0; i < this.extra.length; i += 2) {
+      const s = this.staged(this.extra[i + 1]);
+      if (this.pb.writeAt(0, 0, this.hdr, 1, s.addr, s.n)) this.stats.written++;
+      else this.stats.overflowed++;
+    }
+    this.extra.length = 0;
+    if (this.lostExtra > 0) {
+      this.stats.lostExtra += this.lostExtra;
+      const lost = this.sc.symtab.stack([{ func: 'runtime._LostExternalCode', file: '/usr/lib/go/src/runtime/proc.go', line: 4635 }, { func: 'runtime._ExternalCode', file: '/usr/lib/go/src/runtime/proc.go', line: 4636 }]);
+      const pcs = this.sc.symtab.stacks[lost].map((f) => this.sc.symtab.pcOf(f) + 1);
+      this.pb.write(0, 0, [this.lostExtra], pcs);
+      this.lostExtra = 0;
+    }
+  }
+
+  /** The reader goroutine's pass: everything available, non-blocking. */
+  drain(): void {
+    for (;;) {
+      const v = this.pb.read('nonblocking');
+      if (v.status !== 'data') return;
+      this.stats.reads++;
+      const data = new Array<number>(v.words);
+      for (let i = 0; i < v.words; i++) data[i] = v.word(i);
+      this.builder.addCPUData(data, Array.from(v.tags()));
+    }
+  }
+
+  /** StopCPUProfile: stop the timers, flush queued non-Go samples, close, drain to EOF. */
+  stop(now: number): Profile {
+    this.sched.kernel.stopItimer();
+    this.lock.acquire(0n);
+    if (this.extra.length > 0 || this.lostExtra > 0) this.addExtra();
+    this.lock.release();
+    this.stopped = true;
+    this.pb.close();
+    for (;;) {
+      const v = this.pb.read('nonblocking');
+      if (v.status === 'eof') break;
+      if (v.status !== 'data') continue;
+      const data = new Array<number>(v.words);
+      for (let i = 0; i < v.words; i++) data[i] = v.word(i);
+      this.builder.addCPUData(data, Array.from(v.tags()));
+    }
+    return this.builder.build(now);
+  }
+}

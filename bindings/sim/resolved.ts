@@ -1,0 +1,81 @@
+// ResolvedScenario: a validated scenario in the units the model works in (ns, bytes, stack
+// ids, label tags, template indexes). Produced only by runtime/resolve.ts; read-only after.
+
+import type { Switches } from '../runtime/releases.ts';
+import type { GoRelease, BlockReason } from './scenario.ts';
+import type { Symtab } from './symtab.ts';
+
+export type RStep =
+  | { k: 'compute'; stack: number; ns: number }
+  | { k: 'syscall'; stack: number; cpuNs: number; blockNs: number }
+  | { k: 'sleep'; ns: number }
+  | { k: 'block'; ns: number; reason: BlockReason }
+  | { k: 'send'; chan: number }
+  | { k: 'recv'; chan: number }
+  | { k: 'gosched' }
+  | { k: 'g0'; via: 'systemstack' | 'mcall'; stack: number; ns: number }
+  | { k: 'spawn'; tmpl: number; count: number }
+  | { k: 'loop'; body: RStep[]; times: number }
+  | { k: 'labels'; tag: number }
+  | { k: 'task'; name: string; body: RStep[] }
+  | { k: 'region'; name: string; body: RStep[] }
+  | { k: 'log'; message: string; category: string }
+  | { k: 'alloc'; bytes: number };
+
+export interface RTemplate {
+  name: string;
+  count: number;
+  tag: number;
+  lockOSThread: boolean;
+  program: RStep[];
+}
+
+export interface RThread {
+  name: string;
+  count: number;
+  busy: number;
+  startNs: number;
+  lifeNs: number;
+}
+
+export interface RGC {
+  triggerBytes: number;
+  periodNs: number;
+  stwNs: number;
+  markNs: number;
+  workers: number;
+  assistNsPerKiB: number;
+}
+
+export interface RProfile {
+  hz: number;
+  periodNs: number;
+  tickNs: number;
+  words: number;
+  tags: number;
+  readEveryNs: number;
+}
+
+export interface RCosts {
+  scheduleNs: number;
+  goschedNs: number;
+  newprocNs: number;
+  findRunnableNs: number;
+}
+
+export interface ResolvedScenario {
+  name: string;
+  go: GoRelease;
+  seed: number;
+  durationNs: number;
+  gomaxprocs: number;
+  templates: RTemplate[];
+  threads: RThread[];
+  gc: RGC | null;
+  profile: RProfile;
+  switches: Switches;
+  costs: RCosts;
+  channels: string[];
+  symtab: Symtab;
+  trace: Record<string, unknown>;
+}

@@ -1,0 +1,163 @@
+// The simulated runtime's objects: G (goroutine), M (OS thread), P (processor), and a
+// non-Go thread. Plain records; all behaviour lives in sched.ts (the Go scheduler) and
+// kernel.ts (the OS: CPU time and profiling timers).
+//
+// Invariants the scheduler keeps:
+// - an M holds at most one P and a P at most one M (p.m === m iff m.p === p);
+// - a G in status Running has g.m set and is m.curg of that M;
+// - an M is on a CPU iff its activity is one of the on-CPU kinds (see Act), and only then
+//   does its CPU time advance (kernel.ts accounts it on every activity change).
+
+import type { RStep } from './resolved.ts';
+
+export const enum GStatus { Runnable, Running, Waiting, Syscall, Dead }
+export const enum PStatus { Idle, Running, Syscall, GCStop }
+
+/** What an M is doing: decides CPU use and what a SIGPROF sees. */
+export const enum Act {
+  /** Off CPU: parked, blocked in a syscall, or stopped for the world. */
+  Idle,
+  SyscallBlock,
+  Stopped,
+  /** On CPU: user code of curg. */
+  User,
+  /** On CPU, kernel mode, inside a system call of curg. */
+  SyscallCPU,
+  /** On CPU on the g0 stack on behalf of curg (systemstack, mcall, gosched_m, newproc). */
+  G0,
+  /** On CPU on g0 with no curg: schedule(), findRunnable, spinning. */
+  Sched,
+  /** A thread outside Go (cgo) running its own code; no M. */
+  Foreign,
+}
+
+export interface Frame0 {
+  steps: RStep[];
+  i: number;
+  /** Iterations left for a loop frame (Infinity: forever); -1 for a plain body. */
+  left: number;
+  /** For task/region frames, what to end when the frame finishes. */
+  end?: { k: 'task' | 'region'; id: number; name: string };
+}
+
+export class G {
+  status = GStatus.Runnable;
+  m: M | null = null;
+  /** Program counter: a stack of step lists being executed. */
+  pc: Frame0[] = [];
+  /** Work left in the current timed step (ns), kept across preemption. */
+  remaining = 0;
+  /** Stack id of the user code it was last running (what systemstack tracebacks reach). */
+  userStack: number;
+  /** pprof label tag (0: none). */
+  tag: number;
+  /** Set while the G runs on the same P without rescheduling: for sysmon's 10ms preemption. */
+  runSince = 0;
+  runSeq = 0;
+  /** Per-G statistics. */
+  cpuNs = 0;
+  samples = 0;
+  tasks: number[] = [];
+  /** Channel it is blocked on, or -1. */
+  waitChan = -1;
+  epoch = 0;
+  lockedM: M | null = null;
+  /** Background mark worker (a runtime G). */
+  system = false;
+  /** P whose timers own this G's sleep, for the wakeup. */
+  timerP: P | null = null;
+  constructor(
+    readonly id: number,
+    readonly tmpl: number,
+    readonly name: string,
+    rootStack: number,
+    tag: number,
+    program: RStep[],
+    readonly lockOSThread: boolean,
+  ) {
+    this.userStack = rootStack;
+    this.tag = tag;
+    this.pc.push({ steps: program, i: 0, left: -1 });
+  }
+}
+
+export class P {
+  status = PStatus.Idle;
+  m: M | null = null;
+  runq: G[] = [];
+  runqHead = 0;
+  runnext: G | null = null;
+  schedtick = 0;
+  syscalltick = 0;
+  /** Dedicated mark worker running on this P during a GC mark phase. */
+  gcWorker: G | null = null;
+  constructor(readonly id: number) {}
+
+  runqSize(): number {
+    return this.runq.length - this.runqHead + (this.runnext ? 1 : 0);
+  }
+}
+
+export class M {
+  p: P | null = null;
+  curg: G | null = null;
+  act = Act.Idle;
+  /** Stack id a SIGPROF would record now (meaningful on CPU). */
+  stack = 0;
+  /** The g the signal interrupts: curg for user code and syscalls, null (g0) otherwise. */
+  onG0 = true;
+  /** CPU time accounting (kernel.ts); cpuG is the goroutine the current stretch is for. */
+  cpuUser = 0;
+  cpuSys = 0;
+  since = 0;
+  cpuG: G | null = null;
+  /** Bumped when a timed activity is started or abandoned; stale events carry an old value. */
+  epoch = 0;
+  /** Bumped by the kernel on every on/off-CPU transition (per-thread timer expiries). */
+  cpuEpoch = 0;
+  /** What to do when the current timed activity ends (a Cont code of sched.ts). */
+  cont = 0;
+  /** End time of the current timed activity. */
+  until = 0;
+  /** Per-thread profiling timer: valid, and the thread CPU time of its next expiry. */
+  timerValid = false;
+  timerNext = 0;
+  /** The M's old P while in a syscall (m.oldp). */
+  oldp: P | null = null;
+  syscalltick = 0;
+  spinning = false;
+  /** The G picked came from runnext: it inherits the time slice (no new schedtick). */
+  inheritTime = false;
+  /** G to run after schedule()'s cost has been paid. */
+  nextG: G | null = null;
+  lockedG: G | null = null;
+  exited = false;
+  /** Statistics. */
+  samples = 0;
+  signals = 0;
+  dropped = 0;
+  constructor(readonly id: number) {}
+}
+
+/** A thread with no M (created by C code): busy a fraction of the time, sampled via setitimer. */
+export class ForeignThread {
+  act = Act.Idle;
+  cpuUser = 0;
+  cpuSys = 0;
+  since = 0;
+  epoch = 0;
+  cpuEpoch = 0;
+  stack = 0;
+  samples = 0;
+  signals = 0;
+  dropped = 0;
+  exited = false;
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly busy: number,
+    readonly endNs: number,
+  ) {}
+}
+
+export type Thread = M | ForeignThread;

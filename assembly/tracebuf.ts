@@ -173,3 +173,31 @@ export function uvarintDecode(src: u32, end: u32): u64 {
 export function uvarintDecodeF(src: u32, end: u32): f64 {
   return <f64>uvarintDecode(src, end);
 }
+
+/**
+ * Append one timed event as both trace formats lay it out: the head byte, a length byte when
+ * lenPrefix (v1's "3 or more arguments" form: the byte counts what follows it, < 128), the
+ * timestamp as a delta from the buffer's last timestamp, then nargs uvarint arguments (u64
+ * words at args). A timestamp less than minDelta past the last one is moved forward to it
+ * (the v1 runtime keeps timestamps strictly increasing within a batch). Returns the new length,
+ * or -1, writing nothing, when the event does not fit.
+ */
+export function traceBufTimedEvent(buf: u32, head: u32, lenPrefix: i32, ts: f64, minDelta: u32, args: u32, nargs: u32): i32 {
+  const pos = load<u32>(buf);
+  const last = load<u64>(buf, 8);
+  let t = <u64>ts;
+  if (t < last + <u64>minDelta) t = last + <u64>minDelta;
+  const dt = t - last;
+  let body: u32 = uvarintLen(dt);
+  for (let i: u32 = 0; i < nargs; i++) body += uvarintLen(load<u64>(args + (i << 3)));
+  const need = 1 + (lenPrefix ? 1 : 0) + body;
+  if (pos + need > load<u32>(buf, 4)) return -1;
+  let p = buf + TRACEBUF_HEADER + pos;
+  store<u8>(p++, <u8>head);
+  if (lenPrefix) store<u8>(p++, <u8>body);
+  p = putUvarint(p, dt);
+  for (let i: u32 = 0; i < nargs; i++) p = putUvarint(p, load<u64>(args + (i << 3)));
+  store<u32>(buf, pos + need);
+  store<u64>(buf, t, 8);
+  return <i32>(pos + need);
+}

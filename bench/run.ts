@@ -1,30 +1,53 @@
 // npm run bench: every suite, printed as tables and written to bench/results/*.json.
-// `npm run bench -- core|sim` runs one suite.
-import { writeFileSync } from 'node:fs';
+// `npm run bench -- core|sim|trace|parse` runs one suite.
 import { coreBench } from './core.ts';
 import { simBench, magnitudeTable } from './sim.ts';
+import { traceBench, memoryBench } from './trace.ts';
 import { printTable, writeResults } from './report.ts';
 
 const only = process.argv[2];
+const want = (s: string) => !only || only === s;
 
-if (!only || only === 'core') {
+function table(title: string, head: string[], rows: (string | number)[][]): void {
+  console.log(`\n${title}`);
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const r of rows) console.log(`| ${r.map((x) => (typeof x === 'number' ? x.toLocaleString('en-US') : x)).join(' | ')} |`);
+}
+
+if (want('core')) {
   const rows = await coreBench();
   printTable('core (bench/results/core.json)', rows);
   writeResults('core.json', rows);
 }
 
-if (!only || only === 'sim') {
+if (want('sim')) {
   const rows = await simBench();
-  console.log('\nsimulation (bench/results/sim.json)');
-  console.log('| benchmark | wall ms per run | simulated s per wall s | signals | signals per wall s |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${(r.ns_per_op / 1e6).toFixed(1)} | ${r.sim_s_per_wall_s} | ${r.signals} | ${r.signals_per_wall_s.toLocaleString('en-US')} |`);
+  table('simulation (bench/results/sim.json)', ['benchmark', 'wall ms per run', 'simulated s per wall s', 'signals', 'signals per wall s'], rows.map((r) => [r.name, (r.ns_per_op / 1e6).toFixed(1), r.sim_s_per_wall_s, r.signals, r.signals_per_wall_s]));
   writeResults('sim.json', rows);
   const mag = magnitudeTable();
-  console.log('\nmagnitude: profiled CPU / OS CPU, N busy goroutines on N Ps, 100 Hz, 4ms tick (bench/results/magnitude.json)');
-  console.log('| N | per-thread timers | setitimer | min(1, 2.5/N) |');
-  console.log('|---:|---:|---:|---:|');
-  for (const r of mag) console.log(`| ${r.n} | ${r.perThread.toFixed(3)} | ${r.setitimer.toFixed(3)} | ${r.expectedSetitimer.toFixed(3)} |`);
-  writeResults('magnitude.json', mag as unknown as never);
-  void writeFileSync;
+  table('magnitude: profiled CPU / OS CPU, N busy goroutines on N Ps, 100 Hz, 4ms tick (bench/results/magnitude.json)', ['N', 'per-thread timers', 'setitimer', 'min(1, 2.5/N)'], mag.map((r) => [r.n, r.perThread.toFixed(3), r.setitimer.toFixed(3), r.expectedSetitimer.toFixed(3)]));
+  writeResults('magnitude.json', mag as never);
+}
+
+if (want('trace')) {
+  const rows = traceBench();
+  table('tracing while simulating (bench/results/trace.json)', ['benchmark', 'format', 'wall ms', 'events', 'events per wall s', 'MB/s written'], rows.map((r) => [r.name, r.format, r.wall_ms, r.events, r.events_per_s, r.mb_per_s]));
+  writeResults('trace.json', rows as never);
+  const mem = memoryBench();
+  table('trace memory: default scenario streamed to a counting sink, fresh process each (bench/results/trace-memory.json)', ['format', 'simulated s', 'wall s', 'trace MB', 'peak RSS MB', 'peak heap MB'], mem.map((r) => [`Go ${r.go}`, r.simulated_s, r.wall_s, r.trace_mb, r.peak_rss_mb, r.peak_heap_mb]));
+  writeResults('trace-memory.json', mem as never);
+}
+
+if (want('parse')) {
+  // The trace readers' suite (bench/parse.ts) is wired in once it lands.
+  try {
+    const mod = (await import('./parse.ts')) as { parseBench?: () => Promise<unknown[]> };
+    if (mod.parseBench) {
+      const rows = await mod.parseBench();
+      writeResults('parse.json', rows as never);
+    }
+  } catch (e) {
+    console.log(`\nparse suite unavailable: ${(e as Error).message}`);
+  }
 }

@@ -15,17 +15,22 @@ function gts(args: string[], cwd?: string) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
 }
 
+function traceFormatOf(out: string): string {
+  return JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trace.format;
+}
+
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'gts-cli-'));
 }
 
 describe('gotracesim run', () => {
-  it('runs the built-in default scenario and writes cpu.pprof and summary.json', () => {
+  it('runs the built-in default scenario and writes cpu.pprof, trace.out and summary.json', () => {
     const out = join(tmp(), 'out');
     const r = gts(['run', '-o', out, '--duration', '300ms', '--seed', '5']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/default \(Go 1\.23, seed 5, 0\.300s simulated, GOMAXPROCS=4/);
-    expect(readdirSync(out).sort()).toEqual(['cpu.pprof', 'summary.json']);
+    expect(readdirSync(out).sort()).toEqual(['cpu.pprof', 'summary.json', 'trace.out']);
+    expect(traceFormatOf(out)).toBe('go1.23');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.seed).toBe(5);
     expect(summary.durationNs).toBe(300e6);
@@ -78,6 +83,20 @@ describe('gotracesim run', () => {
     const r = gts(['run', '/nonexistent/s.json', '-o', join(tmp(), 'o')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\/nonexistent\/s\.json: scenario: cannot read/);
+  });
+});
+
+describe.skipIf(!hasGo)('go tool trace (Go 1.19) reads the trace.out run writes for Go 1.19', () => {
+  it('parses it with -d, the per-type counts equal the summary\'s', () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    expect(gts(['run', '-o', out, '--go', '1.19', '--duration', '200ms']).status).toBe(0);
+    const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
+    const r = spawnSync(GO, ['tool', 'trace', '-d', join(out, 'trace.out')], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
+    expect(r.status).toBe(0);
+    const counts: Record<string, number> = {};
+    for (const m of r.stdout.matchAll(/^\d+ (\w+) p=/gm)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+    expect(counts).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trace.events);
   });
 });
 

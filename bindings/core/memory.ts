@@ -3,13 +3,15 @@
 //
 //   arena + 0   u32  magic    ARENA_MAGIC once initialized
 //   arena + 4   u32  next     next free byte; advanced by CAS, so any thread may allocate
+//   arena + 8   u32  pages    the memory's size in pages, raised by whoever grows it
 //   arena + 64  ...  allocations, each aligned (64 by default: one cache line, so two
 //                    structures never share a line)
 //
 // The arena starts at the wasm module's __heap_base rounded up to 64. Memory is never
 // freed: structures live as long as the memory (a simulation run). Fresh pages are zero,
 // and allocations are never reused, so every allocation starts zeroed. Growing the memory
-// replaces memory.buffer; views are rebuilt lazily when the byte length changes.
+// replaces memory.buffer; views are rebuilt when the `pages` word says the memory grew
+// (reading memory.buffer on every access would cost more than the accesses themselves).
 
 export const PAGE = 65536;
 export const DEFAULT_INITIAL_PAGES = 64;
@@ -20,6 +22,7 @@ export class SharedMemory {
   readonly memory: WebAssembly.Memory;
   readonly arena: number;
   private len = -1;
+  private pagesSeen = -1;
   private _u8!: Uint8Array;
   private _u32!: Uint32Array;
   private _i32!: Int32Array;
@@ -28,10 +31,12 @@ export class SharedMemory {
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.memory = memory;
     this.arena = (heapBase + 63) & ~63;
-    const i32 = this.i32;
+    this.rebuild();
+    const i32 = this._i32;
     if (this.arena + 128 > memory.buffer.byteLength) throw new RangeError('shared memory too small for the arena header');
     // Whoever gets here first lays out the header; later attachers find it.
     if (Atomics.compareExchange(i32, this.arena >> 2, 0, ARENA_MAGIC) === 0) {
+      Atomics.store(i32, (this.arena >> 2) + 2, memory.buffer.byteLength / PAGE);
       Atomics.store(i32, (this.arena >> 2) + 1, this.arena + 64);
     } else {
       while (Atomics.load(i32, (this.arena >> 2) + 1) === 0) {
@@ -45,21 +50,26 @@ export class SharedMemory {
     return new WebAssembly.Memory({ initial, maximum, shared: true });
   }
 
-  private refresh(): void {
+  private rebuild(): void {
     const buf = this.memory.buffer;
-    if (buf.byteLength === this.len) return;
     this.len = buf.byteLength;
+    this.pagesSeen = this.len / PAGE;
     this._u8 = new Uint8Array(buf);
     this._u32 = new Uint32Array(buf);
     this._i32 = new Int32Array(buf);
     this._b64 = new BigUint64Array(buf);
   }
 
+  private refresh(): void {
+    // One typed-array load; the header sits in the first pages, inside any view.
+    if (this._i32[(this.arena >> 2) + 2] !== this.pagesSeen) this.rebuild();
+  }
+
   get u8(): Uint8Array { this.refresh(); return this._u8; }
   get u32(): Uint32Array { this.refresh(); return this._u32; }
   get i32(): Int32Array { this.refresh(); return this._i32; }
   get b64(): BigUint64Array { this.refresh(); return this._b64; }
-  get byteLength(): number { return this.memory.buffer.byteLength; }
+  get byteLength(): number { this.refresh(); return this.len; }
 
   /** Allocate `bytes` zeroed bytes aligned to `align` (a power of two); returns the address. */
   alloc(bytes: number, align = 64): number {
@@ -78,6 +88,13 @@ export class SharedMemory {
         } catch {
           throw new RangeError(`alloc: cannot grow shared memory by ${pages} pages (maximum reached)`);
         }
+        // Publish the new size (monotonic: a racing grower may have published a larger one).
+        const now = this.memory.buffer.byteLength / PAGE;
+        const slotP = (this.arena >> 2) + 2;
+        for (let seen = Atomics.load(this._i32, slotP); seen < now; seen = Atomics.load(this._i32, slotP)) {
+          if (Atomics.compareExchange(this._i32, slotP, seen, now) === seen) break;
+        }
+        this.rebuild();
       }
       if (Atomics.compareExchange(this.i32, slot, next | 0, end | 0) === (next | 0)) return addr;
     }

@@ -93,6 +93,21 @@ export class TraceBuf {
     return this.core.exports.traceBufEvent(this.addr, head & 0xff, p, args.length) >= 0;
   }
 
+  /**
+   * Append a timed event (see traceBufTimedEvent in assembly/tracebuf.ts): head byte, optional
+   * length byte, timestamp delta from lastTs (at least minDelta), then the args. False when full.
+   */
+  timedEvent(head: number, lenPrefix: boolean, ts: number, minDelta: number, args: ArrayLike<number | bigint>): boolean {
+    const p = this.stage(8 * args.length + 8);
+    const mem = this.core.mem;
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i];
+      if (typeof v === 'bigint') mem.b64[(p >>> 3) + i] = v;
+      else mem.setWord(p + 8 * i, v);
+    }
+    return this.core.exports.traceBufTimedEvent(this.addr, head & 0xff, lenPrefix ? 1 : 0, ts, minDelta, p, args.length) >= 0;
+  }
+
   /** Zero-copy view of what has been written (valid until the next reset). */
   bytes(): Uint8Array {
     const start = this.core.exports.traceBufData(this.addr);

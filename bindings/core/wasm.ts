@@ -53,6 +53,7 @@ export interface CoreExports {
   traceBufString(buf: number, src: number, n: number): number;
   traceBufEvent(buf: number, head: number, args: number, nargs: number): number;
   traceBufUvarints(buf: number, src: number, n: number): number;
+  traceBufTimedEvent(buf: number, head: number, lenPrefix: number, ts: number, minDelta: number, args: number, nargs: number): number;
   uvarintLen(v: bigint): number;
   uvarintDecode(src: number, end: number): bigint;
   uvarintDecodeF(src: number, end: number): number;

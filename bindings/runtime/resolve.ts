@@ -197,7 +197,8 @@ function step(ctx: Ctx, path: string, v: unknown, depth: number): RStep {
     case 'log': {
       const o = keys(ctx, path, v, ['log', 'category']);
       if (typeof o.log !== 'string') ctx.fail(P('log'), `must be a string, got ${kind(o.log)}`);
-      return { k, message: o.log, category: o.category === undefined ? '' : str(ctx, P('category'), o.category) };
+      if (o.category !== undefined && typeof o.category !== 'string') ctx.fail(P('category'), `must be a string, got ${kind(o.category)}`);
+      return { k, message: o.log, category: (o.category as string | undefined) ?? '' };
     }
     case 'alloc': {
       const o = keys(ctx, path, v, ['alloc']);

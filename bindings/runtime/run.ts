@@ -2,7 +2,7 @@
 // every file is written to a temporary name and renamed into place only once all of them
 // are complete, so a failed run leaves no output behind.
 
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate, type SimResult } from './simulate.ts';
 import { DEFAULT_SCENARIO } from './default-scenario.ts';
@@ -16,23 +16,43 @@ export interface RunOptions {
 }
 
 export function runToDir(opts: RunOptions): SimResult {
-  let result: SimResult;
+  let text: string | undefined;
   if (opts.scenarioFile) {
-    let text: string;
     try {
       text = readFileSync(opts.scenarioFile, 'utf8');
     } catch (e) {
       throw new ScenarioError('', `cannot read: ${(e as Error).message}`, opts.scenarioFile);
     }
-    result = simulateResolved(resolveScenarioText(text, opts.overrides, opts.scenarioFile));
-  } else {
-    result = simulate(DEFAULT_SCENARIO, { overrides: opts.overrides });
   }
-  const files: [string, Uint8Array | string][] = [
-    ['cpu.pprof', result.pprof],
-    ['summary.json', JSON.stringify(result.summary, null, 2) + '\n'],
-  ];
-  writeAll(opts.outDir, files);
+  // Validate before touching the output directory.
+  const sc = text !== undefined ? resolveScenarioText(text, opts.overrides, opts.scenarioFile) : undefined;
+  const created = !existsSync(opts.outDir);
+  mkdirSync(opts.outDir, { recursive: true });
+  // The trace streams to a temporary file as it is produced, so memory stays flat.
+  const traceTmp = join(opts.outDir, `.trace.out.${process.pid}.tmp`);
+  const fd = openSync(traceTmp, 'w');
+  let result: SimResult;
+  try {
+    const sink = (chunk: Uint8Array) => {
+      writeSync(fd, chunk);
+    };
+    result = sc ? simulateResolved(sc, undefined, sink) : simulate(DEFAULT_SCENARIO, { overrides: opts.overrides, trace: sink });
+    closeSync(fd);
+    writeAll(opts.outDir, [
+      ['cpu.pprof', result.pprof],
+      ['summary.json', JSON.stringify(result.summary, null, 2) + '\n'],
+    ]);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(traceTmp, { force: true });
+    if (created) rmSync(opts.outDir, { recursive: true, force: true });
+    throw e;
+  }
+  renameSync(traceTmp, join(opts.outDir, 'trace.out'));
   return result;
 }
 
@@ -66,6 +86,11 @@ export function humanSummary(r: SimResult, outDir: string): string {
     `  profiled    ${sec(p.profiledCpuNs)} (${(p.ratio * 100).toFixed(1)}% of OS CPU)`,
     `  SIGPROF     ${p.signals} signals, ${p.droppedByValidSIGPROF} dropped by validSIGPROF, ${p.delivered} samples`,
     `  profile     ${p.inProfile} samples written, ${p.lostToOverflow} lost to profBuf overflow`,
-    `  wrote       ${join(outDir, 'cpu.pprof')}, ${join(outDir, 'summary.json')}`,
+    ...(s.trace
+      ? [
+          `  trace       ${s.trace.format}, ${Object.values(s.trace.events).reduce((a, b) => a + b, 0)} events, ${s.trace.bytes} bytes, ${s.trace.cpuSamples.inTrace} CPU samples (${s.trace.cpuSamples.overflowed} lost to overflow)`,
+        ]
+      : []),
+    `  wrote       ${join(outDir, 'cpu.pprof')}, ${join(outDir, 'summary.json')}, ${join(outDir, 'trace.out')}`,
   ].join('\n');
 }

@@ -11,6 +11,9 @@ import type { ResolvedScenario } from '../sim/resolved.ts';
 import { CPUProfiler } from './cpuprof.ts';
 import { resolveScenario, type Overrides } from './resolve.ts';
 import { encodeProfile, type Profile } from '../formats/pprof.ts';
+import { TraceV1 } from './tracev1.ts';
+import { TraceV2 } from './tracev2.ts';
+import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
 
 export interface ThreadSummary {
   id: number;
@@ -63,6 +66,10 @@ export interface Summary {
   kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; timerSignals: number };
   threads: ThreadSummary[];
   goroutines: GoroutineSummary[];
+  /** Exited goroutines beyond the first 10000, totalled per template. */
+  goroutinesFolded: { template: string; goroutines: number; cpuNs: number; samples: number; profiledNs: number }[];
+  /** Execution-trace figures, when the trace was written. */
+  trace?: TraceStats;
 }
 
 export interface SimResult {
@@ -70,6 +77,8 @@ export interface SimResult {
   profile: Profile;
   pprof: Uint8Array;
   summary: Summary;
+  /** The execution trace, when it was collected in memory (`trace: true`). */
+  trace?: Uint8Array;
 }
 
 export interface SimulateOptions {
@@ -77,26 +86,58 @@ export interface SimulateOptions {
   /** Scenario file name, for error messages. */
   file?: string;
   core?: Core;
+  /** Also run the execution tracer of the release: true collects trace.out in memory, a
+   *  function receives its bytes as they are produced (streaming). */
+  trace?: boolean | TraceSink;
 }
 
 export function simulate(input: unknown, opts: SimulateOptions = {}): SimResult {
   const sc = resolveScenario(input, opts.overrides, opts.file);
-  return simulateResolved(sc, opts.core);
+  return simulateResolved(sc, opts.core, opts.trace);
 }
 
-export function simulateResolved(sc: ResolvedScenario, core: Core = loadCore()): SimResult {
+export function simulateResolved(sc: ResolvedScenario, core: Core = loadCore(), trace: boolean | TraceSink = false): SimResult {
   const rand = new Rand(sc.seed);
-  const obs = new NoopObserver(true);
+  const chunks: Uint8Array[] = [];
+  const sink: TraceSink | null = typeof trace === 'function' ? trace : trace ? (c) => chunks.push(c) : null;
+  const tracer: Tracer | null = sink ? newTracer(core, sc, sink) : null;
+  const obs = tracer ?? new NoopObserver(true);
   let prof: CPUProfiler | null = null;
   const sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now));
   prof = new CPUProfiler(core, sc, sched);
   prof.start(0);
+  if (tracer) {
+    tracer.start(0);
+    if (sc.switches.traceCPUSamples) prof.traceSample = (m, gp, stack, now) => tracer.cpuSample(m!, gp, stack, now);
+  }
   sched.start();
   sched.run(sc.durationNs);
   sched.finish();
+  tracer?.stop(sc.durationNs);
   const profile = prof.stop(sc.durationNs);
   const pprof = encodeProfile(profile);
-  return { scenario: sc, profile, pprof, summary: summarize(sc, sched, prof) };
+  const summary = summarize(sc, sched, prof);
+  if (tracer) summary.trace = tracer.stats;
+  const result: SimResult = { scenario: sc, profile, pprof, summary };
+  if (trace === true) result.trace = concat(chunks);
+  return result;
+}
+
+function newTracer(core: Core, sc: ResolvedScenario, sink: TraceSink): Tracer {
+  if (sc.switches.tracer === 'v1') return new TraceV1(core, sc, sink);
+  return new TraceV2(core, sc, sink);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summary {
@@ -118,7 +159,11 @@ function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summa
   const delivered = prof.stats.samples;
   const lost = totals.lost;
   const inProfile = totals.samples;
-  const goroutines: GoroutineSummary[] = sched.gs.map((g) => ({ id: g.id, template: g.name, cpuNs: g.cpuNs, samples: g.samples, profiledNs: g.samples * period }));
+  // Goroutines still present, plus the exited ones the scheduler kept whole; beyond those,
+  // exited goroutines are only counted per template (goroutinesFolded).
+  const all = [...sched.finished, ...sched.gs.map((g) => ({ id: g.id, template: g.name, cpuNs: g.cpuNs, samples: g.samples }))].sort((a, b) => a.id - b.id);
+  const goroutines: GoroutineSummary[] = all.map((g) => ({ ...g, profiledNs: g.samples * period }));
+  const goroutinesFolded = [...sched.finishedByTemplate].map(([template, t]) => ({ template, ...t, profiledNs: t.samples * period }));
   void ForeignThread;
   return {
     scenario: sc.name,
@@ -145,5 +190,6 @@ function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summa
     kernel: { ...sched.kernel.stats, itimerNoTarget: undefined } as Summary['kernel'],
     threads,
     goroutines,
+    goroutinesFolded,
   };
 }

@@ -27,7 +27,8 @@ export interface SchedObserver {
   goSched(g: G, m: M, now: number): void;
   goPreempt(g: G, m: M, now: number): void;
   goBlock(g: G, why: BlockKind, m: M, now: number): void;
-  goUnblock(g: G, by: M | null, now: number): void;
+  /** g becomes runnable, readied by `by` (null: a timer or the netpoller) onto P `p` (null: global queue). */
+  goUnblock(g: G, by: M | null, p: P | null, now: number): void;
   goSysCall(g: G, m: M, now: number): void;
   goSysExit(g: G, m: M, lostP: boolean, now: number): void;
   heapAlloc(bytes: number, m: M, now: number): void;

@@ -36,13 +36,17 @@ const EV_GC_MARK_DONE = 8;
 const EV_GC_PERIOD = 9;
 
 /** Continuations: what an M does when its timed activity ends. */
-const enum Cont { None, Step, Sched, Spin, Wake, SyscallCPU, SyscallBlock, Gosched, Newproc, Alloc, StwWork, Assist }
+const enum Cont { None, Step, Sched, Spin, Wake, SyscallCPU, SyscallBlock, Gosched, Newproc, Alloc, StwWork, Assist, GcWait }
 
 const FORCE_PREEMPT_NS = 10e6;
 const SYSMON_MIN_NS = 20e3;
 const SYSMON_MAX_NS = 10e6;
 const WAKE_LATENCY_NS = 5e3;
 const LOCAL_RUNQ_MAX = 256;
+/** entersyscall_gcwait's wait for sched.lock (modelled for the v2 tracer only): the P sits in
+ *  _Psyscall meanwhile, so sysmon may retake it and another M may run on it. */
+const GCWAIT_MIN_NS = 200;
+const GCWAIT_MAX_NS = 50_000;
 
 export class Sched {
   now = 0;
@@ -122,8 +126,8 @@ export class Sched {
     const main = this.newG(-1, 'main', this.stacks.mainRoot, 0, spawns, false);
     const m0 = this.newM();
     const p0 = this.ps[0];
-    this.acquireP(m0, p0);
     this.obs.init(this, this.now);
+    this.acquireP(m0, p0);
     this.execute(m0, main);
     for (const t of sc.threads) {
       for (let i = 0; i < t.count; i++) {
@@ -193,6 +197,34 @@ export class Sched {
   }
 
   // ---- objects --------------------------------------------------------------------------
+
+  /** Goroutines that exited and were dropped from `gs`: the first ones kept whole for the
+   *  summary, the rest folded into per-template totals, so memory stays flat under churn. */
+  readonly finished: { id: number; template: string; cpuNs: number; samples: number }[] = [];
+  readonly finishedByTemplate = new Map<string, { goroutines: number; cpuNs: number; samples: number }>();
+  private deaths = 0;
+  static readonly KEEP_FINISHED = 10_000;
+
+  private compactGs(): void {
+    const live: G[] = [];
+    for (const g of this.gs) {
+      if (g.status !== GStatus.Dead || g.m) {
+        live.push(g);
+        continue;
+      }
+      // Charge any stretch still open on it first: its M has moved on, so none is.
+      if (this.finished.length < Sched.KEEP_FINISHED) this.finished.push({ id: g.id, template: g.name, cpuNs: g.cpuNs, samples: g.samples });
+      else {
+        const t = this.finishedByTemplate.get(g.name) ?? { goroutines: 0, cpuNs: 0, samples: 0 };
+        t.goroutines++;
+        t.cpuNs += g.cpuNs;
+        t.samples += g.samples;
+        this.finishedByTemplate.set(g.name, t);
+      }
+    }
+    this.gs.length = 0;
+    for (const g of live) this.gs.push(g);
+  }
 
   private newG(tmpl: number, name: string, root: number, tag: number, program: RStep[], locked: boolean): G {
     const g = new G(this.nextGid++, tmpl, name, root, tag, program, locked);
@@ -328,11 +360,7 @@ export class Sched {
   ready(g: G, p: P | null, by: M | null): void {
     g.status = GStatus.Runnable;
     g.epoch++;
-    this.obs.goUnblock(g, by, this.now);
-    if (g.lockedM && g.lockedM !== by) {
-      this.readyLocked(g);
-      return;
-    }
+    this.obs.goUnblock(g, by, p ?? by?.p ?? null, this.now);
     if (p && p.status !== PStatus.Idle && p.status !== PStatus.GCStop) this.runqput(p, g, true);
     else this.globrunq.push(g);
     this.wakep();
@@ -375,6 +403,19 @@ export class Sched {
     m.curg = null;
     if (this.stw) {
       this.stopForSTW(m);
+      return;
+    }
+    if (m.lockedG) {
+      // stoplockedm: a locked M runs only its own goroutine; until that goroutine is picked
+      // up again (and handed to it by startlockedm), the M sleeps and its P moves on.
+      this.releasePForHandoff(m);
+      this.rest(m, Act.Idle);
+      this.handoffp(p);
+      return;
+    }
+    if (this.gc.phase === 'stw2' && !this.stw) {
+      // Mark is done but no worker was running to finish it: this M runs mark termination.
+      this.stopTheWorld(m, 'mark', null);
       return;
     }
     if (this.gc.pending && this.gc.phase === 'off') {
@@ -502,10 +543,6 @@ export class Sched {
         return;
       }
       case Cont.Wake:
-        if (m.lockedG && m.curg === m.lockedG) {
-          this.runOn(m, m.lockedG);
-          return;
-        }
         this.schedule(m);
         return;
       case Cont.SyscallCPU: {
@@ -569,6 +606,18 @@ export class Sched {
       case Cont.StwWork:
         this.stwWorkDone(m);
         return;
+      case Cont.GcWait: {
+        const p = m.oldp!;
+        if (this.stw && this.stw.stopping && p.status === PStatus.Syscall) {
+          p.status = PStatus.GCStop;
+          this.stw.stoppedP.add(p);
+          this.obs.gcwait(p, m, this.now);
+          p.syscalltick++;
+        }
+        const step = this.curStep(g!) as Extract<RStep, { k: 'syscall' }>;
+        this.busy(m, Act.SyscallCPU, this.symtab.concat(this.stacks.syscall, step.stack), false, step.cpuNs, Cont.SyscallCPU);
+        return;
+      }
     }
   }
 
@@ -613,7 +662,7 @@ export class Sched {
       if (++this.zeroTimeGuard > 1_000_000) {
         throw new Error(`goroutine ${g.id} (${g.name}) runs steps forever without taking time: give its loop a timed step`);
       }
-      if (this.stw && this.stw.stopping && !g.system) {
+      if (this.stw && this.stw.stopping && !g.system && !this.syscallFirst(g)) {
         // A safe point while the world is being stopped: preempt here.
         this.preemptForSTW(m, g);
         this.stopForSTW(m);
@@ -700,10 +749,17 @@ export class Sched {
     }
   }
 
+  /** v2 model: a goroutine about to make a syscall enters it (entersyscall is nosplit) before
+   *  it notices a pending stop-the-world, and so reaches entersyscall_gcwait. */
+  private syscallFirst(g: G): boolean {
+    return this.sc.switches.tracer === 'v2' && g.pc.length > 0 && this.curStep(g).k === 'syscall';
+  }
+
   private goexit(m: M, g: G): void {
     g.status = GStatus.Dead;
     g.m = null;
     this.obs.goEnd(g, m, this.now);
+    if (++this.deaths % 4096 === 0) this.compactGs();
     if (g.lockedM === m) {
       // A goroutine that exits while locked to its thread takes the thread with it.
       m.lockedG = null;
@@ -755,19 +811,6 @@ export class Sched {
     this.ready(g, p, null);
   }
 
-  private readyLocked(g: G): void {
-    const lm = g.lockedM!;
-    // startlockedm: the locked M needs a P; take an idle one or wait in the global queue.
-    const p = this.idleP.pop();
-    if (p && !this.stw) {
-      lm.curg = g;
-      this.acquireP(lm, p);
-      this.busy(lm, Act.Idle, 0, true, WAKE_LATENCY_NS, Cont.Wake);
-    } else {
-      this.globrunq.push(g);
-    }
-  }
-
   // ---- preemption -------------------------------------------------------------------------
 
   /** sysmon: the P has been running one time slice (same schedtick) for 10ms. */
@@ -810,6 +853,14 @@ export class Sched {
     p.m = null;
     p.status = PStatus.Syscall;
     (p as P & { syscallWhen: number }).syscallWhen = this.now;
+    if (this.stw && this.stw.stopping && this.sc.switches.tracer === 'v2') {
+      // entersyscall_gcwait after a wait for sched.lock: it takes the P only if the P is
+      // (still, or again) in a syscall then; it may belong to another M by that time.
+      this.q.push(this.now + SYSMON_MIN_NS + Math.floor(this.rand.float() * SYSMON_MIN_NS), EV_RETAKE, p, p.syscalltick);
+      const wait = GCWAIT_MIN_NS + Math.floor(this.rand.float() * (GCWAIT_MAX_NS - GCWAIT_MIN_NS));
+      this.busy(m, Act.G0, this.symtab.concat(this.stacks.syscall, step.stack), true, wait, Cont.GcWait);
+      return;
+    }
     if (this.stw && this.stw.stopping) {
       // entersyscall_gcwait: the P goes straight to the stopping world.
       p.status = PStatus.GCStop;
@@ -999,16 +1050,19 @@ export class Sched {
 
   private gcWorkerFor(p: P): G {
     let w = this.gc.workers.find((x) => x.status === GStatus.Waiting);
-    if (!w) {
+    if (w) {
+      // findRunnableGCWorker readies a parked worker.
+      w.status = GStatus.Runnable;
+      this.obs.goUnblock(w, p.m, p, this.now);
+    } else {
+      // gcBgMarkStartWorkers: a new worker goroutine, runnable at once.
       w = this.newG(-1, 'gcBgMarkWorker', this.stacks.markWorkerUser, 0, [], false);
       w.system = true;
-      w.status = GStatus.Waiting;
       this.gc.workers.push(w);
       this.obs.goCreate(null, w, p.m, this.now);
     }
     this.gc.workersLeft--;
     p.gcWorker = w;
-    this.obs.goUnblock(w, p.m, this.now);
     return w;
   }
 
@@ -1036,9 +1090,8 @@ export class Sched {
       this.stopTheWorld(initiator, 'mark', null);
       return;
     }
-    // No worker ran (all Ps busy with locked or syscall work): finish at the next schedule.
-    this.gc.phase = 'off';
-    this.gc.heapSince = 0;
+    // No worker ran (all Ps busy with locked or syscall work): the next M to schedule
+    // finishes the cycle (phase stays stw2 until then).
   }
 
   /** Everything still on CPU is charged up to `now` (the end of the run). */

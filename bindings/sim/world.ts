@@ -62,6 +62,10 @@ export class G {
   waitChan = -1;
   epoch = 0;
   lockedM: M | null = null;
+  /** Trace sequence number (g.traceseq): bumped by every event that makes it runnable/running. */
+  tseq = 0;
+  /** When it left a syscall without a P: the exit time, traced when it next starts (v1). */
+  sysexitAt = -1;
   /** Background mark worker (a runtime G). */
   system = false;
   /** P whose timers own this G's sleep, for the wakeup. */

@@ -1,0 +1,352 @@
+// Public API of the v1 (go 1.19 and earlier) trace reader: parse, validate, count.
+//
+// Pipeline: wire.ts (bytes -> raw event columns, batches, strings, stacks, frequency) ->
+// order.ts (merge batches as Go 1.19's parser does) -> state.ts (per-G / per-P checks) ->
+// here: the V1Trace. validateV1 stops before building it. The trace keeps the columns (about
+// 53 bytes per event) and builds its `events` array (TraceEvent objects, a few hundred bytes
+// each) only when `events` is first read; countsV1 and forEachEventV1 work from the columns
+// without building the array.
+//
+// Invariants: parseV1/validateV1 never throw anything but TraceError (parse) or return it
+// (validate), on any input; an unexpected internal exception is reported as a TraceError whose
+// message starts with "internal error" (a bug, never expected). countsV1 counts exactly the
+// events `go tool trace -d` prints, by the names it prints.
+// TraceEvent fields, as Go's parser sets them: `p` is the P of the event's batch (Go's
+// presentation Ps for syscall exits, GC, timers and netpoll are not applied; CPUSample: the
+// sampled P, -1 when none); `g` follows Go's attribution; `stack` of a goroutine's first
+// GoStart is its creation's start stack; args keep raw values (GoSysExit.ts in ticks;
+// CPUSample.ts is 0 because the handler's tick became the event's time). Events without
+// arguments share one frozen empty `args` object. Once built, `events` is a plain own
+// property: the same array on every read, which the caller may change.
+// Who may touch: the v1 format owner.
+
+import { TraceError, type StackFrame, type TraceEvent, type TraceFormat } from '../event.ts';
+import { orderV1 } from './order.ts';
+import * as spec from './spec.ts';
+import { checkV1State } from './state.ts';
+import { readV1Wire, type V1Wire } from './wire.ts';
+
+// Local bindings: imported bindings compile to getters under some loaders (tsx, vitest),
+// which would sit in the per-event loop.
+const {
+  EvCPUSample,
+  EvGCSTWStart,
+  EvGCStart,
+  EvGCSweepDone,
+  EvGoCreate,
+  EvGoInSyscall,
+  EvGomaxprocs,
+  EvGoStart,
+  EvGoStartLabel,
+  EvGoSysExit,
+  EvGoUnblock,
+  EvGoWaiting,
+  EvHeapAlloc,
+  EvHeapGoal,
+  EvProcStart,
+  EvUserLog,
+  EvUserRegion,
+  EvUserTaskCreate,
+  EvUserTaskEnd,
+  STW_KINDS,
+  V1_EVENTS,
+  argsFor,
+} = spec;
+
+export * from './spec.ts';
+export { readV1Header, readV1Wire, eventG, eventP, type V1Wire } from './wire.ts';
+export { IdSlots } from './slots.ts';
+export { orderV1, type V1Order } from './order.ts';
+export { checkV1State } from './state.ts';
+
+/** A parsed v1 trace. */
+export interface V1Trace {
+  format: TraceFormat;
+  /** 1000*major+minor from the header (1019 for go 1.19). */
+  version: number;
+  /** Events in Go's order, times in ns since the first event. */
+  events: TraceEvent[];
+  /** Stack id -> frames, innermost first. */
+  stacks: Map<number, StackFrame[]>;
+  /** String table. */
+  strings: Map<number, string>;
+  /** Trace clock ticks per second (EvFrequency). */
+  freq: number;
+  /** Goroutines marked by EvTimerGoroutine (pre-1.14 traces). */
+  timerGoroutines: Set<number>;
+}
+
+function formatOf(version: number): TraceFormat {
+  if (version >= 1021) return 'go1.21';
+  if (version >= 1019) return 'go1.19';
+  return 'go1.11';
+}
+
+function guard(e: unknown): TraceError {
+  if (e instanceof TraceError) return e;
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new TraceError(`internal error: ${msg}`, -1);
+}
+
+/** Parse, order and check a v1 trace. Throws TraceError. */
+export function parseV1(bytes: Uint8Array): V1Trace {
+  try {
+    const w = readV1Wire(bytes);
+    const o = orderV1(w);
+    checkV1State(w, o);
+    return makeTrace(w, o.order);
+  } catch (e) {
+    throw guard(e);
+  }
+}
+
+/** The first error of a v1 trace (with its byte offset), or null if Go's parser accepts it. */
+export function validateV1(bytes: Uint8Array): TraceError | null {
+  try {
+    const w = readV1Wire(bytes);
+    checkV1State(w, orderV1(w));
+    return null;
+  } catch (e) {
+    return guard(e);
+  }
+}
+
+/** Event counts by name, as `go tool trace -d` prints them (one line per event). */
+export function countsV1(trace: V1Trace): Record<string, number> {
+  const byType = new Float64Array(V1_EVENTS.length);
+  const c = COLUMNS.get(trace);
+  if (c !== undefined) {
+    const type = c.w.type;
+    const order = c.order;
+    for (let j = 0; j < order.length; j++) byType[type[order[j]]]++;
+  } else {
+    for (const ev of trace.events) byType[ev.type]++;
+  }
+  const out: Record<string, number> = {};
+  for (let t = 0; t < byType.length; t++) if (byType[t] > 0) out[V1_EVENTS[t].name] = byType[t];
+  return out;
+}
+
+/** Number of events of a parsed trace (trace.events.length, without building the array). */
+export function eventCountV1(trace: V1Trace): number {
+  const c = COLUMNS.get(trace);
+  return c !== undefined ? c.order.length : trace.events.length;
+}
+
+/**
+ * Call fn with every event of the trace in order, as trace.events would list them. Until
+ * `events` is first read, each event is built for the call and not kept (memory stays at the
+ * columns' ~53 bytes per event); after, the objects of trace.events are passed.
+ */
+export function forEachEventV1(trace: V1Trace, fn: (ev: TraceEvent, index: number) => void): void {
+  const c = COLUMNS.get(trace);
+  if (c === undefined) {
+    const events = trace.events;
+    for (let j = 0; j < events.length; j++) fn(events[j], j);
+    return;
+  }
+  const order = c.order;
+  for (let j = 0; j < order.length; j++) fn(eventAt(c, order[j]), j);
+}
+
+/** Shared by every event without arguments (most of a trace: GoSched, GoBlock, ...). */
+const NO_ARGS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+/** What a trace keeps until its events are built. */
+interface Cols {
+  w: V1Wire;
+  order: Int32Array;
+  /** Argument names by type, for this version. */
+  names: (readonly string[])[];
+  /** True if the per-type object literals below name the arguments as argsFor does. */
+  literal: boolean;
+}
+
+/**
+ * Where a trace keeps its columns until `events` is built: a non-enumerable symbol property
+ * (invisible to Object.keys, JSON, spread and structuredClone). A WeakMap would also do, but
+ * its entries outlive the young generation, so short-lived traces would cost full GCs.
+ */
+const COLS = Symbol('v1 columns');
+const COLUMNS = {
+  get(trace: V1Trace): Cols | undefined {
+    return (trace as unknown as { [COLS]?: Cols })[COLS];
+  },
+  set(trace: V1Trace, c: Cols): void {
+    Object.defineProperty(trace, COLS, { value: c, enumerable: false, configurable: true, writable: true });
+  },
+  delete(trace: V1Trace): void {
+    (trace as unknown as { [COLS]?: Cols })[COLS] = undefined;
+  },
+};
+
+function makeTrace(w: V1Wire, order: Int32Array): V1Trace {
+  const str = (id: number): string => w.strings.get(id) ?? '';
+  const stacks = new Map<number, StackFrame[]>();
+  for (const [id, f] of w.stacks) {
+    const frames: StackFrame[] = new Array(f.length >> 2);
+    for (let k = 0; k < frames.length; k++) {
+      frames[k] = { pc: f[4 * k], func: str(f[4 * k + 1]), file: str(f[4 * k + 2]), line: f[4 * k + 3] };
+    }
+    stacks.set(id, frames);
+  }
+  // The stack table is built: the wire's copy is not needed any more.
+  w.stacks = new Map();
+  const names = V1_EVENTS.map((s) => argsFor(s, w.version));
+  const cols: Cols = { w, order, names, literal: w.version >= LITERAL_SINCE };
+  const trace: V1Trace = {
+    format: formatOf(w.version),
+    version: w.version,
+    events: [],
+    stacks,
+    strings: w.strings,
+    freq: w.ticksPerSec,
+    timerGoroutines: w.timerGoids,
+  };
+  const settle = (events: TraceEvent[]): void => {
+    COLUMNS.delete(trace);
+    Object.defineProperty(trace, 'events', { value: events, writable: true, enumerable: true, configurable: true });
+  };
+  Object.defineProperty(trace, 'events', {
+    enumerable: true,
+    configurable: true,
+    get(): TraceEvent[] {
+      const events = buildAll(cols);
+      settle(events);
+      return events;
+    },
+    set(v: TraceEvent[]) {
+      settle(v);
+    },
+  });
+  COLUMNS.set(trace, cols);
+  return trace;
+}
+
+function buildAll(c: Cols): TraceEvent[] {
+  // Grown by push: `new Array(n)` beyond ~100k elements would start in dictionary mode.
+  const events: TraceEvent[] = [];
+  const order = c.order;
+  for (let j = 0; j < order.length; j++) events.push(eventAt(c, order[j]));
+  return events;
+}
+
+/** Event names by type, in one array (the table's rows do not all share one shape). */
+const EVENT_NAMES: readonly string[] = V1_EVENTS.map((s) => s.name);
+
+/** Argument names below are those of traces from this version on (GCSTWStart kind: 1.10). */
+const LITERAL_SINCE = 1010;
+
+/** The TraceEvent of event i. */
+function eventAt(c: Cols, i: number): TraceEvent {
+  const w = c.w;
+  const t = w.type[i];
+  const A = w.args;
+  const a = w.argAt[i];
+  let args: Record<string, number> = NO_ARGS;
+  let p: number;
+  if (c.literal) {
+    switch (t) {
+      case EvGoStart:
+      case EvGoUnblock:
+        args = { g: A[a], seq: A[a + 1] };
+        break;
+      case EvHeapAlloc:
+      case EvHeapGoal:
+        args = { mem: A[a] };
+        break;
+      case EvGoCreate:
+        args = { g: A[a], stack: A[a + 1] };
+        break;
+      case EvGoSysExit:
+        args = { g: A[a], seq: A[a + 1], ts: A[a + 2] };
+        break;
+      case EvGoWaiting:
+      case EvGoInSyscall:
+        args = { g: A[a] };
+        break;
+      case EvProcStart:
+        args = { thread: A[a] };
+        break;
+      case EvGCSweepDone:
+        args = { swept: A[a], reclaimed: A[a + 1] };
+        break;
+      case EvGomaxprocs:
+        args = { procs: A[a] };
+        break;
+      case EvGCStart:
+        args = { seq: A[a] };
+        break;
+      case EvGCSTWStart:
+        args = { kindid: A[a] };
+        break;
+      case EvGoStartLabel:
+        args = { g: A[a], seq: A[a + 1], labelid: A[a + 2] };
+        break;
+      case EvUserTaskCreate:
+        args = { taskid: A[a], pid: A[a + 1], typeid: A[a + 2] };
+        break;
+      case EvUserTaskEnd:
+        args = { taskid: A[a] };
+        break;
+      case EvUserRegion:
+        args = { taskid: A[a], mode: A[a + 1], typeid: A[a + 2] };
+        break;
+      case EvUserLog:
+        args = { id: A[a], keyid: A[a + 1] };
+        break;
+      case EvCPUSample:
+        args = { ts: A[a], p: A[a + 1], g: A[a + 2] };
+        break;
+      default:
+        args = genericArgs(c.names[t], A, a);
+    }
+  } else {
+    args = genericArgs(c.names[t], A, a);
+  }
+  if (t === EvCPUSample) {
+    p = A[a + 1]; // signed: -1 when the sample had no P
+    args.p = p;
+  } else {
+    p = w.groupP[w.group[i]];
+  }
+  const ev: TraceEvent = {
+    name: EVENT_NAMES[t],
+    type: t,
+    ts: w.ts[i],
+    g: w.gSlots.ids[w.gs[i]],
+    p,
+    m: -1,
+    stack: w.stk[i],
+    args,
+    gen: 0,
+    offset: w.off[i],
+  };
+  switch (t) {
+    case EvGoStartLabel:
+      ev.strings = { label: str(w, A[a + 2]) };
+      break;
+    case EvGCSTWStart:
+      ev.strings = { kind: STW_KINDS[A[a]] };
+      break;
+    case EvUserTaskCreate:
+    case EvUserRegion:
+      ev.strings = { name: str(w, A[a + 2]) };
+      break;
+    case EvUserLog:
+      ev.strings = { category: str(w, A[a + 1]), message: w.inline.get(i) ?? '' };
+      break;
+  }
+  return ev;
+}
+
+function genericArgs(argNames: readonly string[], A: Float64Array, a: number): Record<string, number> {
+  if (argNames.length === 0) return NO_ARGS;
+  const args: Record<string, number> = {};
+  for (let k = 0; k < argNames.length; k++) args[argNames[k]] = A[a + k];
+  return args;
+}
+
+function str(w: V1Wire, id: number): string {
+  return w.strings.get(id) ?? '';
+}

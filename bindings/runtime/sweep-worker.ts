@@ -1,0 +1,58 @@
+// One sweep run, in a pool worker: simulate the run's scenario and reduce the result to a
+// flat row of metrics. A failing run becomes a row with its error; it never kills the pool.
+
+import { simulate } from './simulate.ts';
+
+export interface SweepTask {
+  index: number;
+  id: string;
+  params: Record<string, unknown>;
+  seed: number;
+  scenario: Record<string, unknown>;
+  trace: boolean;
+}
+
+export interface SweepRow {
+  index: number;
+  id: string;
+  params: Record<string, unknown>;
+  seed: number;
+  status: 'ok' | 'failed';
+  error?: string;
+  metrics?: Record<string, number>;
+  wall_ms: number;
+}
+
+export function runSweepTask(t: SweepTask): SweepRow {
+  const t0 = performance.now();
+  try {
+    let traceBytes = 0;
+    const r = simulate(t.scenario, t.trace ? { trace: (c) => (traceBytes += c.length) } : {});
+    const p = r.summary.profile;
+    const metrics: Record<string, number> = {
+      signals: p.signals,
+      droppedByValidSIGPROF: p.droppedByValidSIGPROF,
+      delivered: p.delivered,
+      inProfile: p.inProfile,
+      lostToOverflow: p.lostToOverflow,
+      osCpuNs: p.osCpuNs.total,
+      profiledCpuNs: p.profiledCpuNs,
+      ratio: Math.round(p.ratio * 1e6) / 1e6,
+    };
+    if (r.summary.trace) {
+      const tr = r.summary.trace;
+      metrics.traceEvents = Object.values(tr.events).reduce((a, b) => a + b, 0);
+      metrics.traceBytes = traceBytes;
+      metrics.traceCpuTaken = tr.cpuSamples.taken;
+      metrics.traceCpuInTrace = tr.cpuSamples.inTrace;
+      metrics.traceCpuOverflowed = tr.cpuSamples.overflowed;
+      metrics.traceCpuLostAtStop = tr.cpuSamples.lostAtStop;
+      metrics.traceCpuMisplaced = tr.cpuSamples.misplaced;
+    }
+    return { index: t.index, id: t.id, params: t.params, seed: t.seed, status: 'ok', metrics, wall_ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    return { index: t.index, id: t.id, params: t.params, seed: t.seed, status: 'failed', error: String((e as Error)?.message ?? e), wall_ms: Math.round(performance.now() - t0) };
+  }
+}
+
+export default runSweepTask;

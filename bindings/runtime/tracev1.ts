@@ -1,0 +1,407 @@
+// TraceV1: the Go 1.19–1.21 execution tracer, writing the go 1.19 wire format from the
+// simulation's events, as runtime/trace.go does.
+//
+// Layout of what reaches the sink: the 16-byte header; batches (EvBatch [pid, ticks] then
+// events) each flushed when its 64 KiB buffer fills — one buffer per P, one for events
+// without a P (pid -1, traceGlobProc) and one for CPU samples; then, at stop, the Frequency
+// event and a batch holding the string and stack tables (pid 0).
+// Events are encoded from the one v1 spec table (formats/v1/spec.ts): type | nargs<<6, a
+// length byte when there are 3 or more arguments, the tick delta (at least 1 within a batch),
+// the arguments, and the stack id when the table says the event has one. Ticks are
+// nanoseconds (Frequency 1e9). Strings are emitted into the buffer of first use.
+// The buffers are the WASM core's traceBufs. CPU samples go through the trace's own profBuf
+// and signalLock (tracecpu.ts) and are drained into CPUSample events whenever the reader runs
+// (a full buffer is handed over) and at stop, as traceReadCPU does; overflow records are
+// skipped. Goroutine sequence numbers follow traceGoStart/traceGoUnpark/traceGoSysExit, in
+// their non-Local forms.
+
+import type { Core } from '../core/wasm.ts';
+import { TraceBuf } from '../core/tracebuf.ts';
+import * as V1 from '../formats/v1/spec.ts';
+import type { ResolvedScenario } from '../sim/resolved.ts';
+import type { Sched } from '../sim/sched.ts';
+import type { BlockKind } from '../sim/observer.ts';
+import { PStatus, type G, type M, type P } from '../sim/world.ts';
+import { RT } from '../sim/symtab.ts';
+import { TraceCPULog } from './tracecpu.ts';
+import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+
+const BUF_BYTES = 64 * 1024;
+const MAX_EVENT = 2 + 5 * 10;
+const TICKS_BASE = 1_000_000;
+const U64_MAX = (1n << 64n) - 1n;
+const HAS_STACK = V1.V1_EVENTS.map((e) => e.stack);
+const MARK_WORKER_LABELS = ['Not worker', 'GC (dedicated)', 'GC (fractional)', 'GC (idle)'];
+
+const BLOCK_EVENTS: Record<BlockKind, number> = {
+  sleep: V1.EvGoSleep,
+  chan: V1.EvGoBlockRecv,
+  chansend: V1.EvGoBlockSend,
+  chanrecv: V1.EvGoBlockRecv,
+  select: V1.EvGoBlockSelect,
+  sync: V1.EvGoBlockSync,
+  cond: V1.EvGoBlockCond,
+  net: V1.EvGoBlockNet,
+  gcworker: V1.EvGoBlock,
+};
+
+interface Buf {
+  pid: number;
+  tb: TraceBuf;
+  used: boolean;
+}
+
+export class TraceV1 implements Tracer {
+  readonly stats: TraceStats;
+  private sched!: Sched;
+  private pbufs: (Buf | null)[] = [];
+  private glob: Buf | null = null;
+  private cpuBuf: Buf | null = null;
+  private strings = new Map<string, number>();
+  private stackIds = new Map<number, number>();
+  private cpuLog: TraceCPULog;
+  private labelIds: number[] = [];
+  private tasks = 0;
+  private gcSeq = 0;
+  private pendingGomaxprocs = true;
+  /** Events written, by wire id (named in stats.events at stop). */
+  private counts = new Float64Array(V1.EvCount);
+  private enabled = false;
+  private readonly version: number;
+
+  constructor(
+    private readonly core: Core,
+    private readonly sc: ResolvedScenario,
+    private readonly sink: TraceSink,
+  ) {
+    this.version = sc.go === '1.21' ? 1021 : 1019;
+    this.stats = {
+      format: this.version === 1021 ? 'go1.21' : 'go1.19',
+      events: {},
+      bytes: 0,
+      batches: 0,
+      cpuSamples: { taken: 0, buffered: 0, overflowed: 0, inTrace: 0, lostAtStop: 0, misplaced: 0 },
+    };
+    this.cpuLog = new TraceCPULog(core, sc.symtab, 1, sc.profile.words, sc.profile.tags);
+  }
+
+  // ---- output --------------------------------------------------------------------------------
+
+  private out(bytes: Uint8Array): void {
+    this.stats.bytes += bytes.length;
+    this.sink(bytes);
+  }
+
+  private ticks(now: number): number {
+    return TICKS_BASE + now;
+  }
+
+  private newBuf(pid: number): Buf {
+    return { pid, tb: TraceBuf.create(this.core, BUF_BYTES), used: false };
+  }
+
+  /** Start a batch in b: EvBatch [pid, ticks]; later events' deltas are from its ticks. */
+  private beginBatch(b: Buf, now: number): void {
+    const tb = b.tb;
+    tb.reset();
+    let t = this.ticks(now);
+    if (t <= tb.lastTs) t = tb.lastTs + 1;
+    tb.byte(V1.EvBatch | (1 << V1.ARG_COUNT_SHIFT));
+    tb.uvarint(b.pid >= 0 ? b.pid : U64_MAX);
+    tb.uvarint(t);
+    tb.lastTs = t;
+    b.used = true;
+    this.stats.batches++;
+  }
+
+  private flush(b: Buf, now: number, readCPU: boolean): void {
+    if (b.used) this.out(b.tb.bytes().slice());
+    b.used = false;
+    // Handing over a full buffer is when ReadTrace runs, and it drains the CPU samples first.
+    if (readCPU && this.enabled) this.readCPU(now);
+  }
+
+  private room(b: Buf, n: number, now: number): void {
+    if (!b.used) this.beginBatch(b, now);
+    else if (!b.tb.ensure(n)) {
+      this.flush(b, now, b !== this.cpuBuf);
+      this.beginBatch(b, now);
+    }
+  }
+
+  private bufOf(p: P | null): Buf {
+    if (!p) return (this.glob ??= this.newBuf(V1.GLOBAL_PROC));
+    return (this.pbufs[p.id] ??= this.newBuf(p.id));
+  }
+
+  private str(b: Buf, s: string, now: number): number {
+    if (s === '') return 0;
+    let id = this.strings.get(s);
+    if (id !== undefined) return id;
+    id = this.strings.size + 1;
+    this.strings.set(s, id);
+    this.room(b, 1 + 20 + 3 * s.length, now);
+    b.tb.byte(V1.EvString);
+    b.tb.uvarint(id);
+    b.tb.string(s);
+    return id;
+  }
+
+  private stk(stack: number | undefined): number {
+    if (stack === undefined) return 0;
+    let id = this.stackIds.get(stack);
+    if (id === undefined) this.stackIds.set(stack, (id = this.stackIds.size + 1));
+    return id;
+  }
+
+  /** Write event `ev` into b: args after the timestamp, and the stack id if the table has one. */
+  private ev(b: Buf, ev: number, now: number, args: (number | bigint)[], stack?: number, inline?: string): void {
+    if (HAS_STACK[ev]) args.push(this.stk(stack));
+    const narg = Math.min(args.length, 3);
+    this.room(b, MAX_EVENT + (inline ? 10 + 3 * inline.length : 0), now);
+    b.tb.timedEvent(ev | (narg << V1.ARG_COUNT_SHIFT), narg === 3, this.ticks(now), 1, args);
+    if (inline !== undefined) b.tb.string(inline);
+    this.counts[ev]++;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  start(): void {
+    this.out(V1.v1Header(this.version));
+    this.enabled = true;
+  }
+
+  init(sched: unknown, now: number): void {
+    this.sched = sched as Sched;
+    // StartTrace: every existing goroutine gets a GoCreate (here: main, on P0's buffer).
+    const p0 = this.sched.ps[0];
+    const b = this.bufOf(p0);
+    for (const g of this.sched.gs) {
+      g.tseq = 0;
+      this.ev(b, V1.EvGoCreate, now, [g.id, this.stk(this.sc.symtab.stack([{ func: 'main.main', file: '/app/main.go', line: 12 }]))], undefined);
+    }
+    this.labelIds = MARK_WORKER_LABELS.map((l) => this.str(b, l, now));
+  }
+
+  profiling(): boolean {
+    return true;
+  }
+
+  stop(now: number): void {
+    // StopTrace: no more samples; drain them; flush every buffer; then the footer.
+    this.cpuLog.close();
+    this.readCPU(now);
+    this.enabled = false;
+    for (const b of this.pbufs) if (b) this.flush(b, now, false);
+    if (this.glob) this.flush(this.glob, now, false);
+    if (this.cpuBuf) this.flush(this.cpuBuf, now, false);
+    this.out(new Uint8Array([V1.EvFrequency, ...uvarintBytes(1e9)]));
+    this.dumpStacks(now);
+    const cs = this.stats.cpuSamples;
+    cs.overflowed = this.cpuLog.overflowed;
+    cs.buffered = this.cpuLog.written;
+    // Counts under the names `go tool trace -d` prints (the *Local forms print as their base).
+    this.counts.forEach((n, ev) => {
+      if (n === 0) return;
+      const spec = V1.V1_EVENTS[ev];
+      const name = spec.printedAs !== undefined ? V1.V1_EVENTS[spec.printedAs].name : spec.name;
+      this.stats.events[name] = (this.stats.events[name] ?? 0) + n;
+    });
+  }
+
+  private dumpStacks(now: number): void {
+    const b = this.newBuf(0);
+    const symtab = this.sc.symtab;
+    for (const [stack, id] of this.stackIds) {
+      const frames = symtab.stacks[stack];
+      const payload: number[] = [id, frames.length];
+      for (const f of frames) {
+        const fr = symtab.frames[f];
+        payload.push(symtab.pcOf(f), this.str(b, fr.func, now), this.str(b, fr.file, now), fr.line);
+      }
+      const bytes = payload.flatMap((v) => uvarintBytes(v));
+      this.room(b, 1 + 10 + bytes.length, now);
+      b.tb.byte(V1.EvStack | (3 << V1.ARG_COUNT_SHIFT));
+      b.tb.uvarint(bytes.length);
+      b.tb.raw(new Uint8Array(bytes));
+    }
+    this.flush(b, now, false);
+  }
+
+  // ---- CPU samples ------------------------------------------------------------------------
+
+  cpuSample(m: M, gp: G | null, stack: number, now: number): void {
+    if (!this.enabled) return;
+    this.stats.cpuSamples.taken++;
+    this.cpuLog.lock.acquire(0n);
+    this.cpuLog.write(0, m.p ? m.p.id : -1, gp ? gp.id : 0, stack, now);
+    this.cpuLog.lock.release();
+  }
+
+  private readCPU(now: number): void {
+    this.cpuLog.read(0, (r) => {
+      const b = (this.cpuBuf ??= this.newBuf(0));
+      this.ev(b, V1.EvCPUSample, now, [this.ticks(r.time), r.p >= 0 ? r.p : U64_MAX, r.goid], r.stack);
+      this.stats.cpuSamples.inTrace++;
+    });
+  }
+
+  // ---- scheduler events ------------------------------------------------------------------------
+
+  procStart(p: P, m: M, now: number): void {
+    this.ev(this.bufOf(p), V1.EvProcStart, now, [m.id]);
+  }
+
+  procStop(p: P, _m: M, now: number): void {
+    this.ev(this.bufOf(p), V1.EvProcStop, now, []);
+  }
+
+  /** retake / stopTheWorld / entersyscall_gcwait take a P from a syscall: GoSysBlock, ProcStop. */
+  private sysBlock(p: P, now: number): void {
+    const b = this.bufOf(p);
+    this.ev(b, V1.EvGoSysBlock, now, []);
+    this.ev(b, V1.EvProcStop, now, []);
+  }
+
+  procSteal(p: P, _owner: M | null, now: number): void {
+    this.sysBlock(p, now);
+  }
+
+  procStopForSTW(p: P, _owner: M | null, now: number): void {
+    this.sysBlock(p, now);
+  }
+
+  gcwait(p: P, _m: M, now: number): void {
+    this.sysBlock(p, now);
+  }
+
+  goCreate(parent: G | null, g: G, m: M | null, now: number): void {
+    g.tseq = 0;
+    const start = this.sc.symtab.stack([g.system ? RT.gcBgMarkWorker : { func: `main.${g.name}`, file: '/app/main.go', line: 1 }]);
+    this.ev(this.bufOf(m?.p ?? null), V1.EvGoCreate, now, [g.id, this.stk(start)], parent ? parent.userStack : undefined);
+  }
+
+  goStart(g: G, m: M, now: number): void {
+    const b = this.bufOf(m.p);
+    if (g.sysexitAt >= 0) {
+      // The syscall exit the G could not trace without a P, with its real time.
+      g.tseq++;
+      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.ticks(g.sysexitAt)]);
+      g.sysexitAt = -1;
+    }
+    g.tseq++;
+    if (g.system) this.ev(b, V1.EvGoStartLabel, now, [g.id, g.tseq, this.labelIds[1]]);
+    else this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
+    if (this.pendingGomaxprocs) {
+      this.pendingGomaxprocs = false;
+      this.ev(b, V1.EvGomaxprocs, now, [this.sc.gomaxprocs], g.userStack);
+    }
+  }
+
+  goEnd(_g: G, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGoEnd, now, []);
+  }
+
+  goSched(g: G, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGoSched, now, [], g.userStack);
+  }
+
+  goPreempt(g: G, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGoPreempt, now, [], g.userStack);
+  }
+
+  goBlock(g: G, why: BlockKind, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), BLOCK_EVENTS[why], now, [], g.system ? undefined : g.userStack);
+  }
+
+  goUnblock(g: G, by: M | null, p: P | null, now: number): void {
+    g.tseq++;
+    const on = p && p.status === PStatus.Running ? p : by?.p ?? this.anyRunningP();
+    this.ev(this.bufOf(on), V1.EvGoUnblock, now, [g.id, g.tseq], by?.curg ? by.curg.userStack : undefined);
+  }
+
+  private anyRunningP(): P | null {
+    for (const p of this.sched.ps) if (p.status === PStatus.Running) return p;
+    return null;
+  }
+
+  goSysCall(g: G, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGoSysCall, now, [], g.userStack);
+  }
+
+  goSysExit(g: G, m: M, lostP: boolean, now: number): void {
+    if (!lostP) return; // exitsyscallfast on its own P: nothing is traced
+    if (m.p) {
+      // exitsyscallfast_pidle: GoSysExit on the new P, then the goroutine starts there.
+      const b = this.bufOf(m.p);
+      g.tseq++;
+      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.ticks(now)]);
+      g.tseq++;
+      this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
+    } else {
+      g.sysexitAt = now; // exitsyscall0: traced by execute() when it next runs
+    }
+  }
+
+  heapAlloc(bytes: number, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvHeapAlloc, now, [bytes]);
+  }
+
+  gcAssist(g: G, start: boolean, m: M, now: number): void {
+    if (start) this.ev(this.bufOf(m.p), V1.EvGCMarkAssistStart, now, [], g.userStack);
+    else this.ev(this.bufOf(m.p), V1.EvGCMarkAssistDone, now, []);
+  }
+
+  gcStart(_cycle: number, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGCStart, now, [this.gcSeq++], m.curg?.userStack);
+  }
+
+  gcDone(m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGCDone, now, []);
+  }
+
+  stwStart(reason: 'sweep' | 'mark', m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGCSTWStart, now, [reason === 'sweep' ? 1 : 0]);
+  }
+
+  stwDone(m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvGCSTWDone, now, []);
+  }
+
+  userTaskCreate(g: G, name: string, m: M, now: number): number {
+    const id = ++this.tasks;
+    const b = this.bufOf(m.p);
+    const parent = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
+    this.ev(b, V1.EvUserTaskCreate, now, [id, parent, this.str(b, name, now)], g.userStack);
+    g.tasks.push(id);
+    return id;
+  }
+
+  userTaskEnd(g: G, id: number, m: M | null, now: number): void {
+    this.ev(this.bufOf(m?.p ?? null), V1.EvUserTaskEnd, now, [id], g.userStack);
+    const i = g.tasks.lastIndexOf(id);
+    if (i >= 0) g.tasks.splice(i, 1);
+  }
+
+  userRegion(g: G, name: string, start: boolean, m: M | null, now: number): void {
+    const b = this.bufOf(m?.p ?? null);
+    const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
+    this.ev(b, V1.EvUserRegion, now, [task, start ? 0 : 1, this.str(b, name, now)], g.userStack);
+  }
+
+  userLog(g: G, category: string, message: string, m: M, now: number): void {
+    const b = this.bufOf(m.p);
+    const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
+    this.ev(b, V1.EvUserLog, now, [task, this.str(b, category, now)], g.userStack, message);
+  }
+}
+
+function uvarintBytes(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}

@@ -1,9 +1,12 @@
 // npm run bench: every suite, printed as tables and written to bench/results/*.json.
-// `npm run bench -- core|sim|trace|parse` runs one suite.
+// `npm run bench -- core|sim|trace|parse|export|sweep` runs one suite.
 import { coreBench } from './core.ts';
 import { simBench, magnitudeTable } from './sim.ts';
 import { traceBench, memoryBench } from './trace.ts';
 import { printTable, writeResults } from './report.ts';
+import { parseBench, markdown } from './parse.ts';
+import { exportBench } from './export.ts';
+import { sweepBench } from './sweep.ts';
 
 const only = process.argv[2];
 const want = (s: string) => !only || only === s;
@@ -40,14 +43,20 @@ if (want('trace')) {
 }
 
 if (want('parse')) {
-  // The trace readers' suite (bench/parse.ts) is wired in once it lands.
-  try {
-    const mod = (await import('./parse.ts')) as { parseBench?: () => Promise<unknown[]> };
-    if (mod.parseBench) {
-      const rows = await mod.parseBench();
-      writeResults('parse.json', rows as never);
-    }
-  } catch (e) {
-    console.log(`\nparse suite unavailable: ${(e as Error).message}`);
-  }
+  const rows = await parseBench();
+  console.log('\ntrace readers: parse + validate (bench/results/parse.json)');
+  console.log(markdown(rows));
+  writeResults('parse.json', rows as never);
+}
+
+if (want('export')) {
+  const rows = await exportBench();
+  table('Chrome JSON export (bench/results/export.json)', ['input', 'API', 'input MB', 'MB/s (wall)', 'MB/s (CPU)', 'M events/s', 'JSON MB/s'], rows.map((r) => [r.name, r.api, r.input_mb, r.mb_per_s, r.cpu_mb_per_s, Math.round(r.events_per_s / 1e4) / 100, r.out_mb_per_s]));
+  writeResults('export.json', rows as never);
+}
+
+if (want('sweep')) {
+  const rows = await sweepBench();
+  table('sweep throughput (bench/results/sweep.json)', ['grid', 'workers', 'runs', 'wall ms', 'runs/s', 'simulated s per wall s'], rows.map((r) => [r.name, r.jobs, r.runs, r.wall_ms, r.runs_per_s, r.sim_s_per_wall_s]));
+  writeResults('sweep.json', rows as never);
 }

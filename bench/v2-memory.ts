@@ -1,12 +1,12 @@
 // Streaming memory of the Go1.22+ (v2) reader.
 //
-//   npx tsx bench/v2-memory.ts [sizeMB] [--gen-mb N] [--mode validate|read|both] [--chunk-kb K] [--gc-every C]
+//   npx tsx bench/v2-memory.ts [sizeMB] [--gen-mb N] [--mode synth|validate|read|both] [--chunk-kb K] [--gc-every C]
 //
 // Synthesizes a valid Go1.22 trace generation by generation with the v2 writer helpers
 // (headerFor, writeBatchHeader, writeEvent), never holding the whole file: the bytes are
 // an async iterable of chunks (one per batch, regrouped into --chunk-kb chunks). The
 // stream goes through validateV2Stream (no events kept) and/or readV2 (events consumed
-// and dropped). Reported next to the largest generation's byte size, as growth over the
+// and dropped); `synth` runs the synthesizer alone, as the baseline. Reported next to the largest generation's byte size, as growth over the
 // start: the peak of heapUsed+external right after a full GC (every C chunks, default 8:
 // the memory really held), the peak heapUsed+external sampled every 4 chunks (garbage
 // included) and the peak RSS.
@@ -425,7 +425,7 @@ async function* source(
 const MB = 1 << 20;
 const fmt = (b: number): string => `${(b / MB).toFixed(1)} MB`;
 
-async function run(mode: 'validate' | 'read', o: SynthOptions, chunkBytes: number, gcEvery: number): Promise<void> {
+async function run(mode: 'synth' | 'validate' | 'read', o: SynthOptions, chunkBytes: number, gcEvery: number): Promise<void> {
   const stats: SynthStats = { bytes: 0, events: 0, gens: 0, maxGenBytes: 0 };
   fullGC();
   const before = process.memoryUsage();
@@ -433,7 +433,10 @@ async function run(mode: 'validate' | 'read', o: SynthOptions, chunkBytes: numbe
   const peak: Peak = { rss: before.rss, heap: base0, live: base0 };
   const t0 = performance.now();
   let events = 0;
-  if (mode === 'validate') {
+  if (mode === 'synth') {
+    // Baseline: the synthesizer and the chunking alone, no reader.
+    for await (const c of source(o, stats, chunkBytes, peak, gcEvery)) void c;
+  } else if (mode === 'validate') {
     const err = await validateV2Stream(source(o, stats, chunkBytes, peak, gcEvery));
     if (err) throw err;
   } else {
@@ -473,6 +476,7 @@ async function main(): Promise<void> {
   const gcEvery = Number(arg('--gc-every') ?? 8);
   const o: SynthOptions = { totalBytes: sizeMB * MB, genBytes: genMB * MB };
   console.log(`v2 streaming memory: ${sizeMB} MB trace, ~${genMB} MB generations, ${chunkKB} KB chunks, node ${process.version}`);
+  if (mode === 'synth' || mode === 'both') await run('synth', o, chunkKB * 1024, gcEvery);
   if (mode === 'validate' || mode === 'both') await run('validate', o, chunkKB * 1024, gcEvery);
   if (mode === 'read' || mode === 'both') await run('read', o, chunkKB * 1024, gcEvery);
 }

@@ -20,6 +20,8 @@ import {
 import { runToDir, humanSummary } from './runtime/run.ts';
 import { ScenarioError } from './runtime/resolve.ts';
 import { sweep } from './runtime/sweep.ts';
+import { exportChromeCommand } from './formats/chrome-cli.ts';
+import { reportCommand } from './runtime/report-cli.ts';
 import { GridError } from './runtime/sweep-grid.ts';
 
 const USAGE = `gotracesim: a simulator of the Go runtime's CPU profiler and execution tracer
@@ -45,6 +47,17 @@ usage:
       event counts by type (named as Go names them), per-goroutine and per-P time in
       states, CPU samples per goroutine and per top frame; --json prints
       {"format": "go1.19"|"go1.22"|..., "events": {"<EventName>": count, ...}, ...}
+  gotracesim export --chrome FILE [-o OUT.json]
+      turn any trace (ours or a real Go trace, either format, or Go's text format) into
+      Chrome Trace Event JSON for Perfetto UI and chrome://tracing (OUT defaults to
+      FILE.json): goroutine slices per P, syscalls, GC/STW, tasks and regions, CPU
+      samples with their stacks, counters
+  gotracesim report DIR [-o report.html]
+      a self-contained HTML report (charts inlined, works offline) of a run directory
+      (timeline of Ps and goroutines with CPU samples and generation boundaries, samples
+      per goroutine in the trace vs the profile, profBuf occupancy and overflow) or of a
+      sweep directory (profiled/OS CPU vs parallelism per timer, loss vs buffer size and
+      reader period)
   gotracesim help          print this message
 `;
 
@@ -299,6 +312,12 @@ switch (cmd) {
     break;
   case 'sweep':
     await sweepCmd(rest);
+    break;
+  case 'export':
+    process.exitCode = await exportChromeCommand(rest);
+    break;
+  case 'report':
+    process.exitCode = await reportCommand(rest);
     break;
   default:
     fail(2, `unknown command "${cmd}"\n\n${USAGE}`);

@@ -7,3 +7,28 @@ export { RELEASES, GO_RELEASES, DEFAULT_RELEASE, type Switches } from './runtime
 export { ProfileBuilder } from './runtime/pprof-builder.ts';
 export { encodeProfile, decodeProfile } from './formats/pprof.ts';
 export type { Scenario, Step, Frame, GoroutineTemplate, ThreadTemplate, GCConfig, ProfileConfig, GoRelease } from './sim/scenario.ts';
+export {
+  readTrace,
+  readTraceBatches,
+  validateTrace,
+  traceSummary,
+  detectTrace,
+  detectFormat,
+  traceText,
+  TraceError,
+  parseV1,
+  validateV1,
+  countsV1,
+  v1,
+  v2,
+  type TraceEvent,
+  type TraceFormat,
+  type TraceSummary,
+  type TraceInput,
+  type StackFrame,
+} from './formats/index.ts';
+export { sweep, type SweepOptions, type SweepResult } from './runtime/sweep.ts';
+export { parseGrid, expandGrid, GridError, type Grid, type Run } from './runtime/sweep-grid.ts';
+export type { TraceStats, TraceSink } from './runtime/tracer.ts';
+export { toChromeTrace, writeChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
+export { validateChromeTrace } from './formats/chrome-validate.ts';

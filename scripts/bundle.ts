@@ -1,13 +1,33 @@
-// npm run bundle: the browser build of the trace readers.
-// esbuild bundles bindings/formats/index.ts (readTrace, validateTrace, traceSummary, the v1 and
-// v2 readers, text format) into one ESM file, build/gotracesim-formats.js, for browsers: platform
-// "browser", no Node built-ins (the build fails if any module imports one).
+// npm run bundle: the browser builds.
+// - build/gotracesim-formats.js: bindings/formats/index.ts (readTrace, validateTrace,
+//   traceSummary, the v1 and v2 readers, text format);
+// - build/gotracesim-browser.js: bindings/browser.ts, the readers plus the simulator, with
+//   build/gotracesim.wasm inlined as base64 (run `npm run build` first); imports of
+//   core/wasm.ts resolve to core/wasm-browser.ts.
+// Both are ESM for browsers: platform "browser", no Node built-ins (the build fails if any
+// module imports one).
 import { build, type Plugin } from 'esbuild';
+import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtinModules } from 'node:module';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE = `${root}build/gotracesim-formats.js`;
+export const BROWSER_BUNDLE = `${root}build/gotracesim-browser.js`;
+export const WASM = `${root}build/gotracesim.wasm`;
+
+/** core/wasm.ts (Node's loader) → core/wasm-browser.ts. */
+const browserCore: Plugin = {
+  name: 'browser-core',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)wasm\.ts$/ }, (args) => {
+      if (!args.importer.includes('/bindings/')) return undefined;
+      const p = fileURLToPath(new URL(args.path, `file://${args.importer}`));
+      if (!p.endsWith('/bindings/core/wasm.ts')) return undefined;
+      return { path: p.replace(/wasm\.ts$/, 'wasm-browser.ts') };
+    });
+  },
+};
 
 /** Fail on any import of a Node built-in (node:fs, fs, ...). */
 const noNode: Plugin = {
@@ -43,7 +63,30 @@ export async function bundle(outfile = BUNDLE): Promise<{ outfile: string; bytes
   return { outfile, bytes };
 }
 
+/** The simulator + readers bundle, wasm inlined. */
+export async function bundleBrowser(outfile = BROWSER_BUNDLE): Promise<{ outfile: string; bytes: number }> {
+  if (!existsSync(WASM)) throw new Error(`${WASM} not found: run \`npm run build\` first`);
+  const b64 = Buffer.from(readFileSync(WASM)).toString('base64');
+  const r = await build({
+    entryPoints: [`${root}bindings/browser.ts`],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile,
+    minify: false,
+    sourcemap: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [browserCore, noNode],
+    define: { __GOTRACESIM_WASM_BASE64__: JSON.stringify(b64) },
+    legalComments: 'none',
+    banner: { js: '// gotracesim-browser: Go execution trace readers and the simulator (wasm inlined). ESM, no Node built-ins; the simulator needs a cross-origin isolated page.' },
+  });
+  const bytes = Object.values(r.metafile!.outputs).reduce((a, o) => a + o.bytes, 0);
+  return { outfile, bytes };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { outfile, bytes } = await bundle();
-  console.log(`${outfile}: ${(bytes / 1024).toFixed(1)} KiB`);
+  for (const r of [await bundle(), await bundleBrowser()]) console.log(`${r.outfile}: ${(r.bytes / 1024).toFixed(1)} KiB`);
 }

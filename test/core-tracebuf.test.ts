@@ -111,6 +111,25 @@ describe('traceBuf', () => {
     expect(tb.byte(9)).toBe(true);
   });
 
+  it('writes a timed event: head, length byte for 3+ args, tick delta (at least minDelta), args', () => {
+    const tb = TraceBuf.create(core, 64);
+    tb.lastTs = 1000;
+    expect(tb.timedEvent(0x40 | 14, false, 1300, 1, [7, 2])).toBe(true); // GoStart-like, 2 args
+    expect(tb.lastTs).toBe(1300);
+    expect(tb.timedEvent(0xc0 | 13, true, 1300, 1, [9, 3, 2n ** 64n - 1n])).toBe(true); // same ts → +1
+    expect(tb.lastTs).toBe(1301);
+    expect(tb.timedEvent(0x05, false, 1200, 0, [])).toBe(true); // earlier ts, minDelta 0 → delta 0
+    expect(Array.from(tb.bytes())).toEqual([
+      0x4e, 0xac, 0x02, 0x07, 0x02,
+      0xcd, 13, 0x01, 0x09, 0x03, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+      0x05, 0x00,
+    ]);
+    const full = TraceBuf.create(core, 16);
+    expect(full.timedEvent(0x41, false, 5, 1, [2 ** 50, 2 ** 50])).toBe(false); // 1+1+8+8 > 16
+    expect(full.length).toBe(0);
+    expect(full.lastTs).toBe(0);
+  });
+
   it('keeps its owner\'s last timestamp for time diffs', () => {
     const tb = TraceBuf.create(core, 64);
     expect(tb.lastTs).toBe(0);

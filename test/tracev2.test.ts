@@ -201,8 +201,10 @@ function randomScenario(seed: number): Scenario {
 
 describe('v2 tracer: random programs (a CI slice of the property)', () => {
   it('every trace is accepted (Go 1.22: unless its gcwait ProcStop met a P that changed hands)', () => {
+    // 16 in CI; `npm run property` runs 200 (GTS_PROPERTY_N).
+    const N = Number(process.env.GTS_PROPERTY_N ?? 16);
     let checked = 0;
-    for (let seed = 1; seed <= 16; seed++) {
+    for (let seed = 1; seed <= N; seed++) {
       const r = run(randomScenario(seed));
       const err = validateV2(r.trace);
       if (r.scenario.go === '1.22' && r.stats.gcwaitStolenBetween > 0) {
@@ -213,8 +215,8 @@ describe('v2 tracer: random programs (a CI slice of the property)', () => {
       expect(countsV2(r.trace).counts, `seed ${seed}`).toEqual(r.stats.events);
       checked++;
     }
-    expect(checked).toBeGreaterThanOrEqual(12);
-  });
+    expect(checked).toBeGreaterThanOrEqual(Math.floor(N * 0.75));
+  }, 900_000);
 });
 
 describe('TestTraceCPUProfile in simulation (seeds 003 + 000)', () => {

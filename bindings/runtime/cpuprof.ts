@@ -22,11 +22,26 @@ import { ProfileBuilder } from './pprof-builder.ts';
 import type { Profile } from '../formats/pprof.ts';
 
 const EXTRA_WORDS = 1000; // cpuprof.extra
+/** Most reader passes kept in readLog before neighbours are merged. */
+const READ_LOG_MAX = 4096;
 /** Where lostProfileEvent sits: below the simulated text (TEXT_BASE), inside the mapping. */
 const LOST_PC = 0x400800;
 
 /** What a trace wants from each accepted sample (the tracer registers it). */
 export type TraceSampleHook = (m: M | null, gp: G | null, stack: number, now: number) => void;
+
+/** Words of the records in data ([len, time, hdr (1 word), stack...]) that are not overflow
+ *  records (all-zero header, one-word stack: the count). */
+function sampleWords(data: number[]): number {
+  let n = 0;
+  for (let i = 0; i < data.length; ) {
+    const len = data[i];
+    if (len <= 0) break;
+    if (!(len === 4 && data[i + 2] === 0)) n += len;
+    i += len;
+  }
+  return n;
+}
 
 export class CPUProfiler {
   readonly pb: WasmProfBuf;
@@ -39,6 +54,11 @@ export class CPUProfiler {
   traceSample: TraceSampleHook | null = null;
   readonly stats = { signals: 0, dropped: 0, samples: 0, written: 0, overflowed: 0, nonGo: 0, lostExtra: 0, reads: 0 };
   private stopped = false;
+  /** One entry per reader pass (every readEvery, and the final one at stop):
+   *  [time ns, words of sample records read (= the profBuf's occupancy when the reader woke,
+   *  overflow records aside), writes lost to overflow since the previous pass]. */
+  readonly readLog: [number, number, number][] = [];
+  private overflowSeen = 0;
 
   constructor(
     private readonly core: Core,
@@ -66,7 +86,7 @@ export class CPUProfiler {
     const every = this.sc.profile.readEveryNs;
     const tickReader = (t: number) => {
       if (this.stopped) return;
-      this.drain();
+      this.drain(t);
       this.sched.at(t + every, tickReader);
     };
     this.sched.at(now + every, tickReader);
@@ -153,14 +173,35 @@ export class CPUProfiler {
   }
 
   /** The reader goroutine's pass: everything available, non-blocking. */
-  drain(): void {
+  drain(now = -1): void {
+    let words = 0;
     for (;;) {
       const v = this.pb.read('nonblocking');
-      if (v.status !== 'data') return;
+      if (v.status !== 'data') break;
       this.stats.reads++;
       const data = new Array<number>(v.words);
       for (let i = 0; i < v.words; i++) data[i] = v.word(i);
+      words += sampleWords(data);
       this.builder.addCPUData(data, Array.from(v.tags()));
+    }
+    if (now >= 0) this.logRead(now, words);
+  }
+
+  private logRead(now: number, words: number): void {
+    const log = this.readLog;
+    log.push([now, words, this.stats.overflowed - this.overflowSeen]);
+    this.overflowSeen = this.stats.overflowed;
+    // Bounded: past READ_LOG_MAX passes, merge neighbours pairwise (later time, larger
+    // occupancy, summed overflow), so a tiny readEvery cannot grow the summary without end.
+    if (log.length >= READ_LOG_MAX) {
+      const merged: [number, number, number][] = [];
+      for (let i = 0; i < log.length; i += 2) {
+        const a = log[i];
+        const b = log[i + 1];
+        merged.push(b ? [b[0], Math.max(a[1], b[1]), a[2] + b[2]] : a);
+      }
+      log.length = 0;
+      log.push(...merged);
     }
   }
 
@@ -172,14 +213,17 @@ export class CPUProfiler {
     this.lock.release();
     this.stopped = true;
     this.pb.close();
+    let words = 0;
     for (;;) {
       const v = this.pb.read('nonblocking');
       if (v.status === 'eof') break;
       if (v.status !== 'data') continue;
       const data = new Array<number>(v.words);
       for (let i = 0; i < v.words; i++) data[i] = v.word(i);
+      words += sampleWords(data);
       this.builder.addCPUData(data, Array.from(v.tags()));
     }
+    this.logRead(now, words);
     return this.builder.build(now);
   }
 }

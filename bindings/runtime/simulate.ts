@@ -62,6 +62,12 @@ export interface Summary {
     profiledCpuNs: number;
     /** profiledCpuNs / osCpuNs.total */
     ratio: number;
+    /** profBuf capacity in words (profile.profBuf.words). */
+    profBufWords: number;
+    /** One entry per pass of the profile reader: [time ns, words of sample records read (the
+     *  profBuf's occupancy when it woke, overflow records aside), writes lost to overflow
+     *  since the previous pass]. */
+    reads: [number, number, number][];
   };
   kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; timerSignals: number };
   threads: ThreadSummary[];
@@ -186,6 +192,8 @@ function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summa
       osCpuNs: { user, sys, total: user + sys },
       profiledCpuNs: delivered * period,
       ratio: user + sys > 0 ? (delivered * period) / (user + sys) : 0,
+      profBufWords: sc.profile.words,
+      reads: prof.readLog.map((r) => [...r] as [number, number, number]),
     },
     kernel: { ...sched.kernel.stats, itimerNoTarget: undefined } as Summary['kernel'],
     threads,

@@ -21,11 +21,11 @@
 // check (advanceReady) until every M that was inside a section at the snapshot has left it,
 // retrying when the blocking M's section ends; then the old generation's CPU samples are
 // drained (two buffers), and its batches and tables are flushed.
-// CPU samples: see tracev2cpu.ts. The reader goroutine drains every `trace.cpuReaderEvery`
+// CPU samples: see tracecpu.ts. The reader goroutine drains every `trace.cpuReaderEvery`
 // (100ms) under traceAcquire of its own M into the current generation's CPUSamples batch.
 // Pseudo threads of the tracer: sysmon (retake's ProcSteal, wakeups by timers) and the
-// trace reader/advancer; a pseudo goroutine plays the runtime goroutine that runs a GC
-// cycle begun without one (the sim's forcegc path and mark termination).
+// trace reader/advancer. GC phases always run on a goroutine (the allocating or runtime.GC
+// caller, or the mark worker that finishes marking), as in the runtime.
 
 import type { Core } from '../core/wasm.ts';
 import { Seqlocks } from '../core/seqlock.ts';
@@ -38,7 +38,7 @@ import type { BlockKind } from '../sim/observer.ts';
 import type { G, M, P } from '../sim/world.ts';
 import { RT } from '../sim/symtab.ts';
 import { parseDuration } from './resolve.ts';
-import { TraceV2CPU, type V2CPURecord } from './tracev2cpu.ts';
+import { TraceCPULog, type CPUSampleRecord } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
 
 // Local bindings of the spec table's constants (read once: module namespace reads are slow on the hot path).
@@ -112,8 +112,6 @@ const READER_SLOT = SEQLOCK_SLOTS - 2;
 /** Wire ids of the tracer's pseudo threads (real Ms use their sim id). */
 export const SYSMON_M = 100_000;
 export const READER_M = 100_001;
-/** Goroutine id of the pseudo goroutine that runs GC cycles begun without a goroutine. */
-export const GC_HELPER_G = 1_000_000_000;
 const CS_MIN_NS = 200;
 const CS_MAX_NS = 500;
 const CLOCK_EPOCH_SEC = 1_700_000_000;
@@ -189,7 +187,7 @@ export class TraceV2 implements Tracer {
   private readonly version: V2Version;
   private readonly table: VersionTable;
   private readonly seq: Seqlocks;
-  private readonly cpu: TraceV2CPU;
+  private readonly cpu: TraceCPULog;
   private readonly nbufs: 1 | 2;
   private readonly periodNs: number;
   private readonly readerEveryNs: number;
@@ -214,7 +212,6 @@ export class TraceV2 implements Tracer {
   private gcSeq = 0;
   private gcRunning = false;
   private stwInitiator = -1;
-  private helperOn = -1;
   private stwReason: 'sweep' | 'mark' = 'sweep';
   private tasks = 0;
   private procsAnnounced = false;
@@ -231,7 +228,7 @@ export class TraceV2 implements Tracer {
     this.readerEveryNs = parseDuration(sc.trace.cpuReaderEvery) ?? 100e6;
     if (!(this.periodNs >= 1000)) throw new RangeError(`trace.period must be at least 1us, got ${String(sc.trace.period)}`);
     this.seq = Seqlocks.create(core, SEQLOCK_SLOTS);
-    this.cpu = new TraceV2CPU(core, sc.symtab, this.nbufs, sc.profile.words, sc.profile.tags);
+    this.cpu = new TraceCPULog(core, sc.symtab, this.nbufs, sc.profile.words, sc.profile.tags, 3);
     this.stats = {
       format: `go1.${this.version}`,
       events: {},
@@ -530,35 +527,8 @@ export class TraceV2 implements Tracer {
     return s;
   }
 
-  /** The pseudo goroutine that ran a GC phase on mid stops once the phase is over. */
-  private endHelper(now: number): void {
-    if (this.helperOn < 0) return;
-    const mid = this.helperOn;
-    this.helperOn = -1;
-    this.begin(mid, now);
-    this.ev(mid, EvGoBlock, now, [this.str('system goroutine wait'), 0]);
-    const h = this.gst(GC_HELPER_G);
-    h.status = GoWaiting;
-    h.m = -1;
-    this.mst(mid).g = -1;
-  }
-
-  /** Make sure some goroutine runs on m for an event that needs one (GC, STW). */
-  private needG(mid: number, now: number): void {
-    const ms = this.mst(mid);
-    if (ms.g >= 0) return;
-    const h = this.goStatus(mid, GC_HELPER_G, now);
-    this.ev(mid, EvGoUnblock, now, [GC_HELPER_G, ++h.seq, 0]);
-    this.ev(mid, EvGoStart, now, [GC_HELPER_G, ++h.seq]);
-    h.status = GoRunning;
-    h.m = mid;
-    ms.g = GC_HELPER_G;
-    this.helperOn = mid;
-  }
-
-  /** Every event on a real M: the helper goroutine leaves first unless the event is its own. */
-  private onM(m: M, now: number, helperEvent = false): MShadow {
-    if (!helperEvent && this.helperOn === m.id) this.endHelper(now);
+  /** Every event on a real M happens inside that M's critical section. */
+  private onM(m: M, now: number): MShadow {
     return this.begin(m.id, now);
   }
 
@@ -574,10 +544,6 @@ export class TraceV2 implements Tracer {
 
   init(sched: unknown, now: number): void {
     this.sched = sched as Sched;
-    // The GC helper exists from the start (a goroutine first seen later could not be announced).
-    this.acquire(READER_M, now);
-    this.gst(GC_HELPER_G).status = GoWaiting;
-    this.goStatus(READER_M, GC_HELPER_G, now);
     const every = this.readerEveryNs;
     const reader = (t: number) => {
       if (!this.enabled) return;
@@ -679,7 +645,7 @@ export class TraceV2 implements Tracer {
     else this.seq.begin(s);
     const gen = this.gen;
     this.cpu.lock.acquire(0n);
-    this.cpu.write(this.nbufs === 2 ? gen % 2 : 0, gen, m.p ? m.p.id : -1, gp ? gp.id : 0, m.id, stack, now);
+    this.cpu.write(this.nbufs === 2 ? gen % 2 : 0, m.p ? m.p.id : -1, gp ? gp.id : 0, stack, now, m.id, gen);
     this.cpu.lock.release();
     if (!inside) this.seq.end(s);
   }
@@ -692,14 +658,14 @@ export class TraceV2 implements Tracer {
 
   private drainInto(i: number, gen: number, now: number): void {
     const cs = this.stats.cpuSamples;
-    this.cpu.read(i, (r: V2CPURecord) => {
+    this.cpu.read(i, (r: CPUSampleRecord) => {
       this.cpuEvent(gen, r, now);
       cs.inTrace++;
       if (r.gen !== gen) cs.misplaced++;
     });
   }
 
-  private cpuEvent(gen: number, r: V2CPURecord, now: number): void {
+  private cpuEvent(gen: number, r: CPUSampleRecord, now: number): void {
     // Stack ids are the generation's: intern in gen's tables (gen is current or being finished).
     const saved = this.gen;
     this.gen = gen;
@@ -956,8 +922,7 @@ export class TraceV2 implements Tracer {
   }
 
   gcStart(_cycle: number, m: M, now: number): void {
-    this.onM(m, now, true);
-    this.needG(m.id, now);
+    this.onM(m, now);
     if (this.gcRunning) {
       // A cycle the model finished without a mark termination: end it where the next begins.
       this.ev(m.id, EvGCEnd, now, [++this.gcSeq]);
@@ -967,28 +932,22 @@ export class TraceV2 implements Tracer {
   }
 
   gcDone(m: M, now: number): void {
-    this.onM(m, now, true);
-    this.needG(m.id, now);
+    this.onM(m, now);
     if (this.gcRunning) this.ev(m.id, EvGCEnd, now, [++this.gcSeq]);
     this.gcRunning = false;
-    this.endHelper(now);
   }
 
   stwStart(reason: 'sweep' | 'mark', m: M, now: number): void {
-    this.onM(m, now, true);
-    this.needG(m.id, now);
+    this.onM(m, now);
     this.stwInitiator = m.id;
     this.stwReason = reason;
     this.ev(m.id, EvSTWBegin, now, [this.str(reason === 'sweep' ? 'GC sweep termination' : 'GC mark termination'), 0]);
   }
 
   stwDone(m: M, now: number): void {
-    this.onM(m, now, true);
+    this.onM(m, now);
     this.ev(m.id, EvSTWEnd, now, []);
     this.stwInitiator = -1;
-    // After sweep termination nothing of the cycle is left for the helper; mark termination
-    // still ends the cycle (gcDone) first.
-    if (this.stwReason === 'sweep') this.endHelper(now);
   }
 
   /** Run an annotation now if g runs on m in the trace, else when g next starts. */

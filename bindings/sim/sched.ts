@@ -413,16 +413,6 @@ export class Sched {
       this.handoffp(p);
       return;
     }
-    if (this.gc.phase === 'stw2' && !this.stw) {
-      // Mark is done but no worker was running to finish it: this M runs mark termination.
-      this.stopTheWorld(m, 'mark', null);
-      return;
-    }
-    if (this.gc.pending && this.gc.phase === 'off') {
-      this.gc.pending = false;
-      this.gcStart(m, null);
-      return;
-    }
     let g: G | null = null;
     if (this.gc.phase === 'mark' && this.gc.workersLeft > 0 && !p.gcWorker) g = this.gcWorkerFor(p);
     this.inheritTime = false;
@@ -502,8 +492,23 @@ export class Sched {
       const first = this.sc.switches.firstExpiry === 'uniform' ? 1 + Math.floor(this.rand.float() * period) : period;
       this.kernel.armThreadTimer(m, first, this.now);
     }
-    if (g.system) this.runWorker(m, g);
-    else this.runG(m, g);
+    if (g.system) {
+      this.runWorker(m, g);
+      return;
+    }
+    if (!this.stw && this.gc.phase === 'stw2') {
+      // Mark is over but no dedicated worker was running to finish it: the goroutine that
+      // runs next finishes it (as an assist reaching gcMarkDone would).
+      this.stopTheWorld(m, 'mark', g);
+      return;
+    }
+    if (!this.stw && this.gc.pending && this.gc.phase === 'off') {
+      // A forced GC (gc.period): the goroutine calls runtime.GC.
+      this.gc.pending = false;
+      this.gcStart(m, g);
+      return;
+    }
+    this.runG(m, g);
   }
 
   private anyLocalWork(): boolean {
@@ -1040,9 +1045,10 @@ export class Sched {
       this.gc.heapSince = 0;
       this.obs.gcDone(m, this.now);
     }
-    if (g) {
-      // The goroutine that started the cycle carries on.
-      this.runG(m, g);
+    if (g?.system) {
+      this.parkWorker(g); // the mark worker that ran mark termination
+    } else if (g) {
+      this.runG(m, g); // the goroutine that started (or finished) the cycle carries on
     } else {
       this.schedule(m);
     }
@@ -1066,28 +1072,37 @@ export class Sched {
     return w;
   }
 
+  /** A dedicated mark worker goes back to waiting; its M schedules. */
+  private parkWorker(w: G): void {
+    const m = w.m!;
+    w.status = GStatus.Waiting;
+    w.m = null;
+    this.obs.goBlock(w, 'gcworker', m, this.now);
+    this.schedule(m);
+  }
+
   private runWorker(m: M, w: G): void {
     this.busy(m, Act.G0, this.onBehalf(this.stacks.markWorker, w), true, Infinity, Cont.None);
   }
 
   private gcMarkDone(): void {
-    // Dedicated workers stop; the first one's M runs mark termination.
-    let initiator: M | null = null;
+    // Dedicated workers stop; the first one runs mark termination (gcMarkDone) on its M
+    // before it parks, the others park at once.
+    let initiator: G | null = null;
     for (const p of this.ps) {
       const w = p.gcWorker;
       if (!w) continue;
       p.gcWorker = null;
-      const m = w.m!;
-      w.status = GStatus.Waiting;
-      w.m = null;
-      this.obs.goBlock(w, 'gcworker', m, this.now);
-      if (!initiator) initiator = m;
-      else this.schedule(m);
+      if (!initiator) {
+        initiator = w;
+        continue;
+      }
+      this.parkWorker(w);
     }
     this.gc.workersLeft = 0;
     this.gc.phase = 'stw2';
     if (initiator) {
-      this.stopTheWorld(initiator, 'mark', null);
+      this.stopTheWorld(initiator.m!, 'mark', initiator);
       return;
     }
     // No worker ran (all Ps busy with locked or syscall work): the next M to schedule

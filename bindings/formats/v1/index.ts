@@ -3,7 +3,7 @@
 // Pipeline: wire.ts (bytes -> raw event columns, batches, strings, stacks, frequency) ->
 // order.ts (merge batches as Go 1.19's parser does) -> state.ts (per-G / per-P checks) ->
 // here: the V1Trace. validateV1 stops before building it. The trace keeps the columns (about
-// 53 bytes per event) and builds its `events` array (TraceEvent objects, a few hundred bytes
+// 40 bytes per event) and builds its `events` array (TraceEvent objects, a few hundred bytes
 // each) only when `events` is first read; countsV1 and forEachEventV1 work from the columns
 // without building the array.
 //
@@ -136,7 +136,7 @@ export function eventCountV1(trace: V1Trace): number {
 /**
  * Call fn with every event of the trace in order, as trace.events would list them. Until
  * `events` is first read, each event is built for the call and not kept (memory stays at the
- * columns' ~53 bytes per event); after, the objects of trace.events are passed.
+ * columns' ~40 bytes per event); after, the objects of trace.events are passed.
  */
 export function forEachEventV1(trace: V1Trace, fn: (ev: TraceEvent, index: number) => void): void {
   const c = COLUMNS.get(trace);
@@ -160,23 +160,27 @@ interface Cols {
   names: (readonly string[])[];
   /** True if the per-type object literals below name the arguments as argsFor does. */
   literal: boolean;
+  /** The built array, kept here only if the trace was frozen before `events` was read. */
+  events?: TraceEvent[];
 }
 
 /**
- * Where a trace keeps its columns until `events` is built: a non-enumerable symbol property
- * (invisible to Object.keys, JSON, spread and structuredClone). A WeakMap would also do, but
- * its entries outlive the young generation, so short-lived traces would cost full GCs.
+ * Where a trace keeps its columns until `events` is built: a non-enumerable symbol property on
+ * the trace itself (invisible to Object.keys, JSON, spread and structuredClone), so they go
+ * away with it.
  */
 const COLS = Symbol('v1 columns');
 const COLUMNS = {
+  /** The columns of a trace whose `events` array is not built yet. */
   get(trace: V1Trace): Cols | undefined {
+    const c = COLUMNS.raw(trace);
+    return c !== undefined && c.events === undefined ? c : undefined;
+  },
+  raw(trace: V1Trace): Cols | undefined {
     return (trace as unknown as { [COLS]?: Cols })[COLS];
   },
   set(trace: V1Trace, c: Cols): void {
     Object.defineProperty(trace, COLS, { value: c, enumerable: false, configurable: true, writable: true });
-  },
-  delete(trace: V1Trace): void {
-    (trace as unknown as { [COLS]?: Cols })[COLS] = undefined;
   },
 };
 
@@ -203,24 +207,40 @@ function makeTrace(w: V1Wire, order: Int32Array): V1Trace {
     freq: w.ticksPerSec,
     timerGoroutines: w.timerGoids,
   };
-  const settle = (events: TraceEvent[]): void => {
-    COLUMNS.delete(trace);
-    Object.defineProperty(trace, 'events', { value: events, writable: true, enumerable: true, configurable: true });
-  };
-  Object.defineProperty(trace, 'events', {
-    enumerable: true,
-    configurable: true,
-    get(): TraceEvent[] {
-      const events = buildAll(cols);
-      settle(events);
-      return events;
-    },
-    set(v: TraceEvent[]) {
-      settle(v);
-    },
-  });
+  Object.defineProperty(trace, 'events', EVENTS_PROPERTY);
   COLUMNS.set(trace, cols);
   return trace;
+}
+
+// The lazy `events` property. Its getter and setter are shared by all traces (per-trace
+// closures would give every trace its own hidden class, allocated where only full GCs free it).
+const EVENTS_PROPERTY: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: V1Trace): TraceEvent[] {
+    const c = COLUMNS.raw(this);
+    if (c === undefined) return [];
+    if (c.events !== undefined) return c.events;
+    const events = buildAll(c);
+    // A frozen trace cannot take the data property: keep the array with the columns.
+    if (!settle(this, events)) c.events = events;
+    return events;
+  },
+  set(this: V1Trace, events: TraceEvent[]): void {
+    if (!settle(this, events)) throw new TypeError("Cannot assign to read only property 'events' of object");
+  },
+};
+
+/** Make `events` a plain data property holding events and drop the columns (false if frozen). */
+function settle(trace: V1Trace, events: TraceEvent[]): boolean {
+  const ok = Reflect.defineProperty(trace, 'events', {
+    value: events,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
+  if (ok) Reflect.set(trace, COLS, undefined);
+  return ok;
 }
 
 function buildAll(c: Cols): TraceEvent[] {

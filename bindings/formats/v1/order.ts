@@ -11,9 +11,15 @@
 // stream is stably re-sorted; ticks become ns since the first event; futile wakeups (unblock,
 // start and block of a wakeup that achieved nothing) are dropped.
 //
+// Cost: each group is a linked list through one Int32Array (no index sort); the ordering state
+// is indexed by goroutine slot (wire.ts) in typed arrays; the tick check and the syscall-exit
+// pass run inside the merge loop, which takes the common case (the group just taken goes on)
+// without touching the frontier. Memory: 8 bytes per event (the lists and the result).
+//
 // Invariants: the wire columns are updated in place (the *Local types become their plain type,
-// GoSysExit ticks become the real exit tick); the result is deterministic. Throws only
-// TraceError. Who may touch: the v1 format owner.
+// GoSysExit ticks become the real exit tick, then `ts` becomes ns: call orderV1 once per
+// wire); the result is deterministic. Throws only TraceError. Who may touch: the v1 format
+// owner.
 
 import { TraceError } from '../event.ts';
 import * as spec from './spec.ts';
@@ -390,10 +396,10 @@ class Merger {
   badTs = -1;
 
   /**
-   * Merge everything into out; returns how many events were placed. The common case — the
-   * group just taken has a ready next head earlier than every head in the frontier, and no
-   * waiting head woke — continues with that group in the inner loop (what take() would choose,
-   * see its fast path) without going through offer()/take().
+   * Merge everything into out; returns how many events were placed. The common cases — the
+   * group just taken has a ready next head earlier than every head in the frontier (what
+   * take()'s fast path would choose), or two groups take turns (a frontier of one) — and no
+   * waiting head woke, continue in the inner loop without going through offer()/take().
    */
   run(out: Int32Array): number {
     const groups = this.cur.length;
@@ -411,6 +417,7 @@ class Merger {
     const hNextSeq = this.hNextSeq;
     const hNextSt = this.hNextSt;
     const goFrontier = this.goFrontier;
+    const front = this.front;
     for (let b = 0; b < groups; b++) this.offer(b);
     let k = 0;
     let lastT = -Infinity;
@@ -418,34 +425,37 @@ class Merger {
     for (;;) {
       let b = this.take();
       if (b < 0) break;
+      // The head's transition and tick, kept in locals while the inner loop goes on with b.
+      let s = hSlot[b];
+      let hInit = hInitSeq[b];
+      let hInitS = hInitSt[b];
+      let hNext = hNextSeq[b];
+      let hNextS = hNextSt[b];
+      let tick = keyTs[b];
       for (;;) {
         const i = cur[b];
         cur[b] = next[i];
-        const s = hSlot[b];
         if (s >= 0) {
           // Chosen while ready, but another group's event may have moved this G since.
           const seq = this.seq;
           const status = this.status;
-          const init = hInitSeq[b];
-          if (!((init === NOSEQ || init === seq[s]) && hInitSt[b] === status[s])) {
+          if (!((hInit === NOSEQ || hInit === seq[s]) && hInitS === status[s])) {
             throw new TraceError(`event sequences are broken (offset ${this.off[i]})`, this.off[i]);
           }
-          const ns = hNextSeq[b];
-          if (ns !== NOSEQ) seq[s] = ns === SEQINC ? seq[s] + 1 : ns;
-          status[s] = hNextSt[b];
+          if (hNext !== NOSEQ) seq[s] = hNext === SEQINC ? seq[s] + 1 : hNext;
+          status[s] = hNextS;
         }
         // The *Local types only served the ordering.
         const pt = PRINTED[type[i]];
         type[i] = pt;
         out[k++] = i;
         if (SYSCALL[pt] !== 0) this.syscall(i, pt);
-        const tick = keyTs[b];
         if (tick < lastT && badTs < 0) badTs = i;
         lastT = tick;
 
         // Offer b's next head (offer(), inlined for the ready case).
         const c = cur[b];
-        const wakes = s >= 0 && this.waitingN > 0;
+        const wakes = s >= 0 && this.waitingN > 0 && this.waiting[s] !== undefined;
         if (c < 0 || !goFrontier) {
           this.offer(b);
           if (wakes) this.wakeAll(s);
@@ -502,22 +512,59 @@ class Merger {
             if (wakes) this.wakeAll(s);
             break;
           }
-          hInitSeq[b] = initSeq;
-          hInitSt[b] = initSt;
-          hNextSeq[b] = nextSeq;
-          hNextSt[b] = nextSt;
+        }
+        const t = ts[e];
+        // Only b is newly ready (no wake): take() would hand it straight back if this holds.
+        if (!wakes && (this.frontN === 0 || (t < this.frontMin && this.frontMaxUnique))) {
+          s = key;
+          hInit = initSeq;
+          hInitS = initSt;
+          hNext = nextSeq;
+          hNextS = nextSt;
+          tick = t;
+          continue;
         }
         hSlot[b] = key;
-        const t = ts[e];
+        hInitSeq[b] = initSeq;
+        hInitSt[b] = initSt;
+        hNextSeq[b] = nextSeq;
+        hNextSt[b] = nextSt;
         keyTs[b] = t;
-        if (wakes) {
-          this.fresh[this.freshN++] = b;
-          this.wakeAll(s);
-          break;
+        const m = this.frontN;
+        if (!wakes && m === 1) {
+          // Two groups taking turns: take() would sort [other, b] (t is not below the other's
+          // tick), take the other and leave [b]. Do that here.
+          const other = front[0];
+          front[0] = b;
+          this.frontMin = t;
+          this.frontMaxUnique = true;
+          b = other;
+          s = hSlot[b];
+          hInit = hInitSeq[b];
+          hInitS = hInitSt[b];
+          hNext = hNextSeq[b];
+          hNextS = hNextSt[b];
+          tick = keyTs[b];
+          continue;
         }
-        // Only b is newly ready: take() would hand it straight back if this holds.
-        if (this.frontN === 0 || (t < this.frontMin && this.frontMaxUnique)) continue;
+        if (!wakes && m > 1 && this.frontMaxUnique && t < keyTs[front[m > 2 ? 2 : 0]]) {
+          // front is [max, f1 <= f2 <= ...] with the max held once, and f1 <= t < f2 (or the
+          // max): take() would sort [f1, b, f2, ..., max], take f1 and move the max back to
+          // the front, which leaves b in f1's place. Do that here.
+          const other = front[1];
+          front[1] = b;
+          this.frontMin = t;
+          b = other;
+          s = hSlot[b];
+          hInit = hInitSeq[b];
+          hInitS = hInitSt[b];
+          hNext = hNextSeq[b];
+          hNextS = hNextSt[b];
+          tick = keyTs[b];
+          continue;
+        }
         this.fresh[this.freshN++] = b;
+        if (wakes) this.wakeAll(s);
         break;
       }
     }

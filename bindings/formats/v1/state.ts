@@ -11,6 +11,9 @@
 // Like Go, the first start of a created G takes the creation's start stack as its stack
 // (written into the wire `stk` column).
 //
+// Cost: goroutines are indexed by their wire slot and Ps by their batch group, in typed
+// arrays; no per-event Map lookups or allocations (task and region bookkeeping excepted).
+//
 // Invariants: reads the merged order, never reorders; throws only TraceError, carrying the
 // byte offset of the offending event. Who may touch: the v1 format owner.
 

@@ -295,9 +295,10 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     reserve[t] = Math.max(argsFor(V1_EVENTS[t], ver).length, argsFor(V1_EVENTS[t], LAYOUT).length, argsFor(printed, LAYOUT).length);
   }
 
-  // Real traces take ~3-4 bytes per event: usually one allocation, at most a few doublings.
-  // (The columns are written once per event, so the unused tail is never touched.)
-  const cols = new Columns(Math.max(1024, Math.floor(end / 3)), end > 0xffffffff);
+  // Real traces take ~3-5 bytes per event: usually one allocation, at most a few doublings.
+  // (The columns are written once per event, so the unused tail is never touched.) Capped so
+  // that no single array starts above 1 GiB (browsers limit ArrayBuffer sizes).
+  const cols = new Columns(Math.max(1024, Math.min(Math.floor(end / 3), 1 << 27)), end > 0xffffffff);
   let cap = cols.cap;
   let cType = cols.type;
   let cTs = cols.ts;

@@ -17,6 +17,12 @@
 //  - tasks, user regions, GC cycles and STW/mark-assist/sweep ranges carry across
 //    generations; "Active" events re-announce ranges already in progress.
 // State persists across generations; create one Ordering per trace.
+// Performance: G and P states live in typed arrays indexed by a reusable slot per id
+// (StateTable; memory bounded by the ids alive at once). tryAdvance() is the hot path:
+// the common events in their valid case, checked and applied inline with no call into
+// the general handlers; anything else (other types, not ready, broken) falls through to
+// advance(), which alone decides waits and errors. test/formats-v2-fastpath.test.ts
+// checks the two give identical events and errors.
 // Owner: the Go1.22+ format (bindings/formats/v2/); other modules import index.ts only.
 
 import { TraceError } from '../event.ts';

@@ -8,7 +8,8 @@
 // algorithm). CPU samples are merged in by time.
 //
 // Invariants: memory is bounded by one generation plus one batch (the input of a
-// finished generation is dropped); every error is a TraceError thrown inside and
+// finished generation is dropped, and in incremental mode its events are handed out in
+// slices as they are ordered); every error is a TraceError thrown inside and
 // returned at the API boundary; a read error after a generation has started surfaces
 // only after that generation is ordered (Go's deferred "spill" error), so an ordering
 // error earlier in the trace wins, as in Go.

@@ -1,10 +1,13 @@
-// readV2 / readV2Chunks: the streaming (async) face of the Go1.22+ reader.
+// readV2 / readV2Chunks / validateV2Stream: the streaming (async) face of the Go1.22+ reader.
 //
 // Layout: chunks of any size in; complete batches are framed as soon as their bytes
-// are there and handed to a V2Core; each ordered generation's events are yielded.
-// Invariants: memory is one generation plus the unread tail (at most one batch); a
-// caller's chunk is copied before it is kept (the caller may reuse it); on a broken
+// are there and handed to a V2Core; each ordered generation's events are yielded
+// (readV2: in slices while the generation is being ordered; readV2Chunks: per chunk).
+// Invariants: memory is one generation's bytes plus the unread tail (at most one batch),
+// plus for readV2 one slice of events (readV2Chunks holds a whole generation's events);
+// a caller's chunk is copied before it is kept (the caller may reuse it); on a broken
 // trace the events before the error are yielded, then the TraceError is thrown.
+// Measured by bench/v2-memory.ts.
 // Owner: the Go1.22+ format (bindings/formats/v2/).
 
 import { TraceError, type TraceEvent } from '../event.ts';

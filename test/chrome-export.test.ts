@@ -1,0 +1,582 @@
+// Chrome Trace Event export (`gotracesim export --chrome`): the JSON follows the Trace Event
+// Format's rules (checked by our validator, itself tested on broken inputs), and its slices are
+// exactly the trace's: one goroutine slice per execution interval `go tool trace -d` shows (per
+// goroutine, at the same P and time), one CPU-sample instant per CPUSample, one GC slice per
+// GCStart, one region slice per region. The CLI's exit codes and atomic output.
+import { describe, expect, it, vi } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  TID_G0,
+  TID_GC,
+  TID_P0,
+  TID_STW,
+  toChromeTrace,
+  writeChromeTrace,
+  type ChromeEvent,
+  type ChromeTrace,
+} from '../bindings/formats/chrome.ts';
+import { validateChromeTrace } from '../bindings/formats/chrome-validate.ts';
+import { exportChromeCommand } from '../bindings/formats/chrome-cli.ts';
+import { TraceError } from '../bindings/formats/event.ts';
+import { parseV1 } from '../bindings/formats/v1/index.ts';
+import { countsV2, readV2Sync, textToWire } from '../bindings/formats/v2/index.ts';
+import { simulate } from '../bindings/runtime/simulate.ts';
+import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import type { Scenario } from '../bindings/sim/scenario.ts';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+const FIX = '/work/shared/fixtures/go1.19';
+const CONF = '/work/shared/conformance/go122';
+const GO = '/usr/lib/go-1.19/bin/go';
+const hasGo = existsSync(GO);
+const dir = mkdtempSync(join(tmpdir(), 'gts-chrome-'));
+const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
+
+const fixture = (name: string) => new Uint8Array(readFileSync(join(FIX, `${name}.trace`)));
+
+/** What an export contains, counted by kind. */
+function tally(t: ChromeTrace) {
+  const evs = t.traceEvents;
+  const by = (f: (e: ChromeEvent) => boolean) => evs.filter(f);
+  const threadNames = new Map<number, string>();
+  for (const e of evs) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(e.tid!, String(e.args!.name));
+  const goroutine = by((e) => e.ph === 'X' && e.cat === 'goroutine');
+  const perG = new Map<number, number>();
+  for (const e of goroutine) perG.set(e.args!.g as number, (perG.get(e.args!.g as number) ?? 0) + 1);
+  return {
+    threadNames,
+    goroutine,
+    perG,
+    cpu: by((e) => e.ph === 'i' && e.cat === 'cpu'),
+    gc: by((e) => e.ph === 'X' && e.tid === TID_GC),
+    stw: by((e) => e.ph === 'X' && e.tid === TID_STW),
+    regions: by((e) => e.ph === 'X' && e.cat === 'region'),
+    logs: by((e) => e.ph === 'i' && e.cat === 'log'),
+    taskB: by((e) => e.ph === 'b' && e.cat === 'task'),
+    taskE: by((e) => e.ph === 'e' && e.cat === 'task'),
+    syscalls: by((e) => e.ph === 'X' && e.cat === 'syscall'),
+    counters: by((e) => e.ph === 'C'),
+  };
+}
+
+/** `go tool trace -d FILE`: events as lines "ts Name p=P g=G off=O args...". */
+function goDump(file: string): { name: string; ts: number; p: number; args: Record<string, string> }[] {
+  const r = spawnSync(GO, ['tool', 'trace', '-d', file], { encoding: 'utf8', env, maxBuffer: 1 << 30 });
+  expect(r.status, r.stderr).toBe(0);
+  const out = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^(\d+) (\w+) p=(-?\d+) g=\d+ off=\d+(.*)$/.exec(line);
+    if (!m) continue;
+    const args: Record<string, string> = {};
+    for (const kv of m[4].trim().split(' ')) {
+      const i = kv.indexOf('=');
+      if (i > 0) args[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    out.push({ name: m[2], ts: Number(m[1]), p: Number(m[3]), args });
+  }
+  return out;
+}
+
+// Measured with Go 1.19.8's `go tool trace -d` on the fixtures (also in their *.counts):
+// execution intervals = GoStart + GoStartLabel lines; regions = UserRegion lines / 2.
+const EXPECTED: Record<string, { slices: number; cpu: number; gc: number; stw: number; regions: number; logs: number; tasks: number }> = {
+  hog: { slices: 59919, cpu: 30, gc: 0, stw: 0, regions: 2, logs: 0, tasks: 0 },
+  annot: { slices: 71414, cpu: 19, gc: 0, stw: 0, regions: 3, logs: 6, tasks: 1 },
+  mixed: { slices: 45966 + 116, cpu: 41, gc: 24, stw: 48, regions: 0, logs: 0, tasks: 0 },
+};
+
+describe('validateChromeTrace: the Trace Event Format rules', () => {
+  const base = (): { traceEvents: Record<string, unknown>[]; stackFrames: Record<string, unknown>; displayTimeUnit: string } => ({
+    displayTimeUnit: 'ns',
+    stackFrames: { '1': { name: 'main.main', category: 'main.go:1' }, '2': { name: 'main.f', category: 'main.go:2', parent: '1' } },
+    traceEvents: [
+      { name: 'thread_name', ph: 'M', pid: 1, tid: 10, args: { name: 'P0' } },
+      { name: 'thread_sort_index', ph: 'M', pid: 1, tid: 10, args: { sort_index: 10 } },
+      { name: 'G1', ph: 'X', pid: 1, tid: 10, ts: 1, dur: 10 },
+      { name: 'inner', ph: 'X', pid: 1, tid: 10, ts: 2, dur: 3 },
+      { name: 'b', ph: 'B', pid: 1, tid: 11, ts: 1 },
+      { name: 'b2', ph: 'B', pid: 1, tid: 11, ts: 2 },
+      { name: 'b2', ph: 'E', pid: 1, tid: 11, ts: 3 },
+      { name: 'b', ph: 'E', pid: 1, tid: 11, ts: 4 },
+      { name: 'CPU sample', ph: 'i', s: 't', pid: 1, tid: 10, ts: 3, sf: '2' },
+      { name: 'task', ph: 'b', pid: 1, ts: 0, cat: 'task', id: '7' },
+      { name: 'task', ph: 'e', pid: 1, ts: 9, cat: 'task', id: '7' },
+      { name: 'Heap', ph: 'C', pid: 1, ts: 5, args: { bytes: 100 } },
+    ],
+  });
+
+  it('accepts a well-formed trace, in object and array form', () => {
+    expect(validateChromeTrace(base())).toEqual([]);
+    expect(validateChromeTrace(base().traceEvents.filter((e) => e.sf === undefined))).toEqual([]);
+  });
+
+  const broken: [string, (t: ReturnType<typeof base>) => void, RegExp][] = [
+    ['unknown phase', (t) => (t.traceEvents[2].ph = 'Q'), /^traceEvents\[2\]: unknown phase "Q"$/],
+    ['non-integer pid', (t) => (t.traceEvents[2].pid = 1.5), /^traceEvents\[2\]: pid 1\.5 is not an integer$/],
+    ['string tid', (t) => (t.traceEvents[2].tid = '10'), /^traceEvents\[2\]: tid "10" is not an integer$/],
+    ['negative ts', (t) => (t.traceEvents[2].ts = -1), /^traceEvents\[2\]: ts -1 is negative$/],
+    ['NaN ts', (t) => (t.traceEvents[2].ts = NaN), /^traceEvents\[2\]: ts null is not a finite number$/],
+    ['missing ts', (t) => delete t.traceEvents[8].ts, /^traceEvents\[8\]: ts undefined is not a finite number$/],
+    ['negative dur', (t) => (t.traceEvents[3].dur = -2), /^traceEvents\[3\]: X event dur -2 is negative$/],
+    ['missing dur', (t) => delete t.traceEvents[3].dur, /^traceEvents\[3\]: X event dur undefined is not a finite number$/],
+    ['X slices overlapping', (t) => (t.traceEvents[3].dur = 20), /^traceEvents\[3\]: slice "inner" \[2, 22\] on 1\/10 overlaps "G1" \[1, 11\]/],
+    ['E without B', (t) => t.traceEvents.splice(4, 1), /^traceEvents\[6\]: E event on 1\/11 has no matching B$/],
+    ['B without E', (t) => t.traceEvents.splice(7, 1), /^traceEvents\[4\]: B event "b" on 1\/11 has no matching E$/],
+    ['B/E crossing', (t) => ((t.traceEvents[6].name = 'b'), (t.traceEvents[7].name = 'b2')), /^traceEvents\[6\]: E event "b" on 1\/11 closes B "b2" \(traceEvents\[5\]\): not properly nested$/],
+    ['bad instant scope', (t) => (t.traceEvents[8].s = 'x'), /^traceEvents\[8\]: instant event scope "x" is not one of g, p, t$/],
+    ['dangling sf', (t) => (t.traceEvents[8].sf = '99'), /^traceEvents\[8\]: sf "99" is not in stackFrames$/],
+    ['dangling parent', (t) => ((t.stackFrames['2'] as Record<string, unknown>).parent = '42'), /^stackFrames\[2\]: parent "42" does not exist$/],
+    ['parent cycle', (t) => ((t.stackFrames['1'] as Record<string, unknown>).parent = '2'), /^stackFrames\[\d\]: parent chain has a cycle$/],
+    ['async e without b', (t) => t.traceEvents.splice(9, 1), /^traceEvents\[9\]: async e event "task" has no matching b \(same cat and id\)$/],
+    ['async b without e (other id)', (t) => (t.traceEvents[10].id = '8'), /has no matching (b|e) \(same cat and id\)$/],
+    ['async without cat', (t) => delete t.traceEvents[9].cat, /^traceEvents\[9\]: async event cat undefined is not a string$/],
+    ['counter with a string value', (t) => (t.traceEvents[11].args = { bytes: 'lots' }), /^traceEvents\[11\]: counter series "bytes" value "lots" is not a finite number$/],
+    ['metadata with unknown name', (t) => (t.traceEvents[0].name = 'thread_nickname'), /^traceEvents\[0\]: unknown metadata name "thread_nickname"$/],
+    ['thread_name without a name', (t) => (t.traceEvents[0].args = {}), /^traceEvents\[0\]: thread_name args\.name undefined is not a string$/],
+    ['sort index not integer', (t) => (t.traceEvents[1].args = { sort_index: 'a' }), /^traceEvents\[1\]: thread_sort_index args\.sort_index "a" is not an integer$/],
+    ['bad displayTimeUnit', (t) => (t.displayTimeUnit = 'us'), /^displayTimeUnit: "us" is not "ms" or "ns"$/],
+  ];
+  for (const [what, breakIt, msg] of broken) {
+    it(`rejects ${what}`, () => {
+      const t = base();
+      breakIt(t);
+      const errs = validateChromeTrace(t);
+      expect(errs.length, JSON.stringify(errs)).toBeGreaterThan(0);
+      expect(errs.some((e) => msg.test(e)), JSON.stringify(errs)).toBe(true);
+    });
+  }
+
+  it('rejects non-traces', () => {
+    expect(validateChromeTrace(null)).toEqual(['trace: not an object or an array']);
+    expect(validateChromeTrace({ events: [] })).toEqual(['traceEvents: missing or not an array']);
+    expect(validateChromeTrace([42])).toEqual(['traceEvents[0]: not an object']);
+  });
+});
+
+describe('export of the real Go 1.19 fixtures', () => {
+  const exports = new Map<string, ChromeTrace>();
+  const get = (name: string) => {
+    let t = exports.get(name);
+    if (!t) exports.set(name, (t = toChromeTrace(fixture(name))));
+    return t;
+  };
+
+  for (const name of Object.keys(EXPECTED)) {
+    const want = EXPECTED[name];
+    it(`${name}: validates; slices = execution intervals, CPU samples, GC, STW, regions, logs, tasks`, () => {
+      const t = get(name);
+      expect(validateChromeTrace(t)).toEqual([]);
+      expect(t.displayTimeUnit).toBe('ns');
+      expect(t.otherData.format).toBe('go1.19');
+      const c = tally(t);
+      expect(c.goroutine.length).toBe(want.slices);
+      expect(c.cpu.length).toBe(want.cpu);
+      expect(c.gc.length).toBe(want.gc);
+      expect(c.stw.length).toBe(want.stw);
+      expect(c.regions.length).toBe(want.regions);
+      expect(c.logs.length).toBe(want.logs);
+      expect(c.taskB.length).toBe(want.tasks);
+      expect(c.taskE.length).toBe(want.tasks);
+      // Every goroutine slice sits on a P track named after its P.
+      for (const e of c.goroutine.slice(0, 2000)) expect(c.threadNames.get(e.tid!)).toBe(`P${e.tid! - TID_P0}`);
+    });
+
+    it(`${name}: per goroutine, as many slices as our reader's GoStart events, starting at their times on their Ps`, () => {
+      const tr = parseV1(fixture(name));
+      const starts: string[] = [];
+      const perG = new Map<number, number>();
+      for (const ev of tr.events) {
+        if (ev.name === 'GoStart' || ev.name === 'GoStartLabel' || ev.name === 'GoStartLocal') {
+          starts.push(`${ev.p}@${ev.ts}`);
+          perG.set(ev.args.g, (perG.get(ev.args.g) ?? 0) + 1);
+        }
+      }
+      const c = tally(get(name));
+      expect(c.perG).toEqual(perG);
+      const got = c.goroutine.map((e) => `${e.tid! - TID_P0}@${Math.round(e.ts! * 1000)}`);
+      expect(got.sort()).toEqual(starts.sort());
+      // Slices on one P never overlap (validated), and each ends no earlier than it starts.
+      for (const e of c.goroutine) expect(e.dur!).toBeGreaterThanOrEqual(0);
+    });
+  }
+
+  it('mixed: each slice ends at the event that takes its goroutine off the P, and says which', () => {
+    const ENDS = new Set(['GoEnd', 'GoStop', 'GoSched', 'GoPreempt', 'GoSleep', 'GoBlock', 'GoBlockSend', 'GoBlockRecv', 'GoBlockSelect', 'GoBlockSync', 'GoBlockCond', 'GoBlockNet', 'GoBlockGC', 'GoSysBlock']);
+    const tr = parseV1(fixture('mixed'));
+    const open = new Map<number, number>();
+    const want: string[] = [];
+    let last = 0;
+    for (const ev of tr.events) {
+      last = Math.max(last, ev.ts);
+      if (ev.name === 'GoStart' || ev.name === 'GoStartLabel') open.set(ev.args.g, ev.ts);
+      else if (ENDS.has(ev.name) && open.has(ev.g)) {
+        want.push(`${ev.g}@${open.get(ev.g)}-${ev.ts}:${ev.name}`);
+        open.delete(ev.g);
+      }
+    }
+    for (const [g, t0] of open) want.push(`${g}@${t0}-${last}:end of trace`);
+    const got = tally(get('mixed')).goroutine.map((e) => `${e.args!.g}@${Math.round(e.ts! * 1000)}-${Math.round((e.ts! + e.dur!) * 1000)}:${e.args!.end}`);
+    expect(got.sort()).toEqual(want.sort());
+    const ends = new Set(got.map((x) => x.split(':')[1]));
+    for (const e of ['GoBlockRecv', 'GoBlockSend', 'GoSched', 'GoPreempt', 'GoSysBlock', 'GoSleep']) expect(ends.has(e), e).toBe(true);
+  });
+
+  it('mixed: a blocking syscall is a slice on its goroutine track from GoSysCall to GoSysExit', () => {
+    const tr = parseV1(fixture('mixed'));
+    const lastCall = new Map<number, number>();
+    const want: string[] = [];
+    let entries = 0;
+    for (const ev of tr.events) {
+      if (ev.name === 'GoSysCall') {
+        lastCall.set(ev.g, ev.ts);
+        entries++;
+      } else if (ev.name === 'GoSysExit') want.push(`${ev.args.g}@${lastCall.get(ev.args.g)}-${ev.ts}`);
+    }
+    const c = tally(get('mixed'));
+    const onG = c.syscalls.filter((e) => e.tid! >= TID_G0);
+    expect(onG.map((e) => `${e.args!.g}@${Math.round(e.ts! * 1000)}-${Math.round((e.ts! + e.dur!) * 1000)}`).sort()).toEqual(want.sort());
+    expect(want.length).toBe(4);
+    for (const e of onG) expect(c.threadNames.get(e.tid!)).toMatch(new RegExp(`^G${e.args!.g}( |$)`));
+    // Every syscall entry is also marked on its P, inside the goroutine's slice.
+    expect(c.syscalls.filter((e) => e.tid! < TID_G0 && e.dur === 0).length).toBe(entries);
+  });
+
+  it.skipIf(!hasGo)('go tool trace -d agrees: intervals (P, start time, goroutine), CPU samples, GC cycles, regions', () => {
+    for (const name of Object.keys(EXPECTED)) {
+      const d = goDump(join(FIX, `${name}.trace`));
+      const starts = d.filter((e) => e.name === 'GoStart' || e.name === 'GoStartLabel');
+      expect(starts.length, name).toBe(EXPECTED[name].slices);
+      expect(d.filter((e) => e.name === 'CPUSample').length, name).toBe(EXPECTED[name].cpu);
+      expect(d.filter((e) => e.name === 'GCStart').length, name).toBe(EXPECTED[name].gc);
+      expect(d.filter((e) => e.name === 'UserRegion').length, name).toBe(2 * EXPECTED[name].regions);
+      const c = tally(get(name));
+      const want = starts.map((e) => `${e.p}@${e.ts}@${e.args.g}`).sort();
+      const got = c.goroutine.map((e) => `${e.tid! - TID_P0}@${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort();
+      expect(got).toEqual(want);
+      // CPU samples: same times and goroutines.
+      const wantCpu = d.filter((e) => e.name === 'CPUSample').map((e) => `${e.ts}@${e.args.g}`).sort();
+      expect(c.cpu.map((e) => `${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort()).toEqual(wantCpu);
+    }
+  }, 60_000);
+
+  it('CPU samples carry their stack: sf resolves through stackFrames to the same frames as args.stack', () => {
+    const t = get('mixed');
+    const tr = parseV1(fixture('mixed'));
+    const sampleStacks = tr.events.filter((e) => e.name === 'CPUSample').map((e) => tr.stacks.get(e.stack)!.map((f) => f.func));
+    const c = tally(t);
+    let withStack = 0;
+    for (const e of c.cpu) {
+      if (e.sf === undefined) continue;
+      withStack++;
+      const chain: string[] = [];
+      for (let id: string | undefined = e.sf; id !== undefined; id = t.stackFrames[id].parent) chain.push(t.stackFrames[id].name);
+      const text = String(e.args!.stack).split('\n').map((l) => l.split(' ')[0]);
+      expect(chain).toEqual(text);
+    }
+    expect(withStack).toBe(sampleStacks.filter((s) => s.length > 0).length);
+    expect(withStack).toBeGreaterThan(30);
+    // Sample stacks, innermost first, as the reader gives them.
+    expect(c.cpu.filter((e) => e.sf).map((e) => String(e.args!.stack).split('\n')[0].split(' ')[0]).sort()).toEqual(
+      sampleStacks.filter((s) => s.length > 0).map((s) => s[0]).sort(),
+    );
+  });
+
+  it('goroutine slices are named after the start function; regions and logs sit on goroutine tracks', () => {
+    const c = tally(get('annot'));
+    const names = new Set(c.goroutine.map((e) => e.name));
+    expect([...names].some((n) => /^G\d+ main\./.test(n))).toBe(true);
+    for (const r of c.regions) {
+      expect(r.name).toBe('step');
+      expect(c.threadNames.get(r.tid!)).toMatch(/^G\d+/);
+    }
+    expect(c.logs.map((e) => e.args!.category)).toEqual(Array(6).fill('worker'));
+    expect(c.taskB[0].name).toBe('job');
+    expect(c.taskE[0].id).toBe(c.taskB[0].id);
+  });
+
+  it('counters: HeapAlloc follows the trace, goroutine states are never negative', () => {
+    const t = get('mixed');
+    const tr = parseV1(fixture('mixed'));
+    const heap = tr.events.filter((e) => e.name === 'HeapAlloc').map((e) => e.args.mem);
+    const c = tally(t);
+    expect(c.counters.filter((e) => e.name === 'HeapAlloc').map((e) => e.args!.bytes)).toEqual(heap);
+    const g = c.counters.filter((e) => e.name === 'Goroutines');
+    expect(g.length).toBeGreaterThan(1000);
+    let minV = Infinity;
+    let maxRunning = 0;
+    for (const e of g) {
+      for (const v of Object.values(e.args!)) minV = Math.min(minV, v as number);
+      maxRunning = Math.max(maxRunning, e.args!.running as number);
+    }
+    expect(minV).toBe(0);
+    expect(maxRunning).toBe(2); // GOMAXPROCS=2: both Ps busy at times, never more
+  });
+
+  it('options: counters and CPU samples can be left out; pid is configurable', () => {
+    const full = tally(get('mixed'));
+    const t = toChromeTrace(fixture('mixed'), { counters: false, cpuSamples: false, pid: 7 });
+    expect(validateChromeTrace(t)).toEqual([]);
+    const c = tally(t);
+    expect(c.counters.length).toBe(0);
+    expect(c.cpu.length).toBe(0);
+    expect(c.goroutine.length).toBe(full.goroutine.length);
+    expect(c.gc.length).toBe(full.gc.length);
+    expect(new Set(t.traceEvents.map((e) => e.pid))).toEqual(new Set([7]));
+  });
+
+  it('writeChromeTrace emits the same JSON in bounded pieces', () => {
+    const pieces: string[] = [];
+    const stats = writeChromeTrace(fixture('hog'), (s) => pieces.push(s));
+    expect(pieces.length).toBeGreaterThan(10);
+    for (const p of pieces) expect(p.length).toBeLessThan(70_000);
+    const json = pieces.join('');
+    expect(stats.chars).toBe(json.length);
+    expect(JSON.parse(json)).toEqual(get('hog'));
+    expect(stats.goroutineSlices).toBe(EXPECTED.hog.slices);
+    expect(stats.outputEvents).toBe(get('hog').traceEvents.length);
+  });
+});
+
+const ANNOTATED: Scenario = {
+  gomaxprocs: 3,
+  duration: '100ms',
+  goroutines: [
+    {
+      name: 'job',
+      count: 3,
+      program: [{ task: 'job', do: [{ loop: [{ region: 'step', do: [{ compute: [{ func: 'main.step', file: '/app/main.go', line: 10 }], for: '300us' }, { log: 'progress', category: 'step' }] }, { gosched: true }, { sleep: '50us' }] }] }],
+    },
+    { name: 'io', count: 2, program: [{ loop: [{ syscall: [{ func: 'main.read', file: '/app/main.go', line: 20 }], cpu: '5us', block: '300us' }, { compute: [{ func: 'main.parse', file: '/app/main.go', line: 30 }], for: '20us' }] }] },
+    { name: 'alloc', program: [{ loop: [{ compute: [{ func: 'main.build', file: '/app/main.go', line: 40 }], for: '30us' }, { alloc: '32KiB' }] }] },
+  ],
+  gc: { trigger: '1MiB', mark: '1ms' },
+} as Scenario;
+
+describe('export of simulator traces', () => {
+  for (const go of ['1.19', '1.21', '1.22', '1.23', '1.25']) {
+    for (const [name, sc] of [['default', DEFAULT_SCENARIO], ['annotated', ANNOTATED]] as const) {
+      it(`go ${go}, ${name}: validates; slices match the trace's events`, (ctx) => {
+        let r;
+        try {
+          // A short generation period: v2 traces then span several generations.
+          r = simulate({ ...sc, trace: { period: '15ms' } }, { overrides: { go, duration: '100ms' }, trace: true });
+        } catch (e) {
+          if (/not available/.test((e as Error).message)) ctx.skip(`the go ${go} tracer is not available: ${(e as Error).message}`);
+          throw e;
+        }
+        const bytes = r.trace!;
+        const t = toChromeTrace(bytes);
+        expect(validateChromeTrace(t)).toEqual([]);
+        const c = tally(t);
+        let counts: Record<string, number>;
+        if (Number(go.split('.')[1]) <= 21) {
+          const tr = parseV1(bytes);
+          counts = {};
+          let regionStarts = 0;
+          for (const ev of tr.events) {
+            counts[ev.name] = (counts[ev.name] ?? 0) + 1;
+            if (ev.name === 'UserRegion' && ev.args.mode === 0) regionStarts++;
+          }
+          expect(c.goroutine.length).toBe((counts.GoStart ?? 0) + (counts.GoStartLabel ?? 0) + (counts.GoStartLocal ?? 0));
+          expect(c.gc.length).toBe(counts.GCStart ?? 0);
+          expect(c.stw.length).toBe(counts.GCSTWStart ?? 0);
+          // Every region starts inside the trace (some are still open at its end).
+          expect(c.regions.length).toBe(regionStarts);
+          expect(c.logs.length).toBe(counts.UserLog ?? 0);
+          expect(c.taskB.length).toBe(counts.UserTaskCreate ?? 0);
+          // A syscall entry on the P for each GoSysCall, plus one goroutine-track slice per block.
+          expect(c.syscalls.length).toBe((counts.GoSysCall ?? 0) + (counts.GoSysBlock ?? 0));
+        } else {
+          const cv = countsV2(bytes);
+          expect(cv.error).toBeNull();
+          counts = cv.counts;
+          // Per goroutine: one slice per GoStart/GoSwitch to it, plus one if it was already
+          // running when the trace began (its first mention is a GoStatus "running"); the
+          // GoStatus events repeated at each generation start no slice.
+          const rd = readV2Sync(bytes);
+          expect(rd.error).toBeNull();
+          expect(new Set(rd.events.map((e) => e.gen)).size).toBeGreaterThan(3);
+          const want = new Map<number, number>();
+          const seen = new Set<number>();
+          for (const e of rd.events) {
+            const g = e.name === 'GoStart' || e.name === 'GoSwitch' || e.name === 'GoStatus' || e.name === 'GoStatusStack' ? e.args.g : -1;
+            if (g < 0) continue;
+            const runningAtStart = (e.name === 'GoStatus' || e.name === 'GoStatusStack') && e.args.gstatus === 2 && !seen.has(g);
+            seen.add(g);
+            if (e.name === 'GoStart' || e.name === 'GoSwitch' || runningAtStart) want.set(g, (want.get(g) ?? 0) + 1);
+          }
+          expect(c.perG).toEqual(want);
+          expect(c.gc.length).toBe(counts.GCBegin ?? 0);
+          expect(c.stw.length).toBe(counts.STWBegin ?? 0);
+          expect(c.regions.length).toBe(counts.UserRegionBegin ?? 0);
+          expect(c.logs.length).toBe(counts.UserLog ?? 0);
+          expect(c.taskB.length).toBe(counts.UserTaskBegin ?? 0);
+          expect(c.syscalls.length).toBe(counts.GoSyscallBegin ?? 0);
+        }
+        expect(c.cpu.length).toBe(counts.CPUSample ?? 0);
+        expect(c.cpu.length).toBeGreaterThan(0);
+        if (name === 'annotated') {
+          expect(c.regions.length).toBeGreaterThan(10);
+          expect(c.taskB.length).toBe(3);
+        }
+      }, 60_000);
+    }
+  }
+});
+
+describe("export of Go's own v2 text traces (conformance tests)", () => {
+  const files = readdirSync(CONF).filter((f) => f.endsWith('.test'));
+  for (const f of files) {
+    const text = readFileSync(join(CONF, f), 'utf8');
+    const ok = /-- expect --\nSUCCESS/.test(text);
+    it(`${f}: ${ok ? 'exports and validates' : 'is rejected with a TraceError'}`, () => {
+      if (!ok) {
+        expect(() => toChromeTrace(text)).toThrow(TraceError);
+        return;
+      }
+      const t = toChromeTrace(text);
+      expect(validateChromeTrace(t)).toEqual([]);
+      // Wire bytes of the same trace give the same export.
+      const body = text.slice(text.indexOf('-- trace --\n') + '-- trace --\n'.length);
+      const w = textToWire(body);
+      if (w instanceof TraceError) throw w;
+      const tw = toChromeTrace(w);
+      expect(tw.otherData.kind).toBe('v2');
+      expect(t.otherData.kind).toBe('text');
+      expect(tw.traceEvents).toEqual(t.traceEvents);
+      expect(tw.stackFrames).toEqual(t.stackFrames);
+    });
+  }
+
+  it('annotations: the exact regions, task and log of go122-annotations', () => {
+    const t = toChromeTrace(readFileSync(join(CONF, 'go122-annotations.test'), 'utf8'));
+    const c = tally(t);
+    const regions = c.regions.map((e) => `${c.threadNames.get(e.tid!)}:${e.name}`).sort();
+    expect(regions).toEqual([
+      'G1:post-existing region',
+      'G1:task0 region',
+      'G9 main.main.func1:region0',
+      'G9 main.main.func1:region1',
+      'G9 main.main.func1:unended region',
+    ]);
+    const r1 = c.regions.find((e) => e.name === 'region1')!;
+    const r0 = c.regions.find((e) => e.name === 'region0')!;
+    expect(r1.ts! >= r0.ts! && r1.ts! + r1.dur! <= r0.ts! + r0.dur!).toBe(true);
+    expect(c.taskB.map((e) => e.name)).toEqual(['task0']);
+    expect(c.taskE.map((e) => e.id)).toEqual(c.taskB.map((e) => e.id));
+    expect(c.logs.map((e) => e.name)).toEqual(['key0: 0123456789abcdef']);
+    expect(c.stw.map((e) => e.name)).toEqual(['STW (start trace)']);
+    // G1 ran at the start (GoStatus running), blocked, and ran again: two slices; G9 one.
+    expect(c.perG.get(1)).toBe(2);
+    expect(c.perG.get(9)).toBe(1);
+  });
+
+  it('a syscall whose P is stolen: the goroutine slice ends at ProcSteal, the syscall at GoSyscallEndBlocked', () => {
+    const t = toChromeTrace(readFileSync(join(CONF, 'go122-syscall-steal-proc-simple.test'), 'utf8'));
+    const c = tally(t);
+    const g1 = c.goroutine.filter((e) => e.args!.g === 1);
+    expect(g1.map((e) => e.args!.end)).toEqual(['ProcSteal']);
+    const sys = c.syscalls;
+    expect(sys.length).toBe(1);
+    expect(sys[0].ts!).toBeLessThan(g1[0].ts! + g1[0].dur!);
+    expect(sys[0].ts! + sys[0].dur!).toBeGreaterThan(g1[0].ts! + g1[0].dur!);
+  });
+});
+
+describe('gotracesim export --chrome (CLI function)', () => {
+  const quiet = { out: () => {}, err: () => {} };
+  const capture = () => {
+    const io = { o: '', e: '', out: (s: string) => void (io.o += s), err: (s: string) => void (io.e += s) };
+    return io;
+  };
+  const newDir = () => mkdtempSync(join(dir, 'cli-'));
+
+  it('writes FILE.json by default, and -o OUT; exit 0; the output validates', async () => {
+    const d = newDir();
+    const f = join(d, 'annot.trace');
+    writeFileSync(f, fixture('annot'));
+    expect(await exportChromeCommand(['--chrome', f], quiet)).toBe(0);
+    const t = JSON.parse(readFileSync(`${f}.json`, 'utf8'));
+    expect(validateChromeTrace(t)).toEqual([]);
+    expect(tally(t).goroutine.length).toBe(EXPECTED.annot.slices);
+    const out = join(d, 'x.json');
+    expect(await exportChromeCommand(['export', '--chrome', f, '-o', out], quiet)).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(`${f}.json`, 'utf8'));
+    expect(readdirSync(d).sort()).toEqual(['annot.trace', 'annot.trace.json', 'x.json']);
+  });
+
+  it("reads Go's text format and v2 wire traces too", async () => {
+    const d = newDir();
+    const f = join(d, 'annotations.test');
+    writeFileSync(f, readFileSync(join(CONF, 'go122-annotations.test')));
+    expect(await exportChromeCommand(['--chrome', f], quiet)).toBe(0);
+    const t = JSON.parse(readFileSync(`${f}.json`, 'utf8'));
+    expect(validateChromeTrace(t)).toEqual([]);
+    expect(t.otherData).toMatchObject({ kind: 'text', format: 'go1.22' });
+    expect(tally(t).regions.length).toBe(5);
+    const v2 = join(d, 'sim.trace');
+    const bytes = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '50ms' }, trace: true }).trace!;
+    writeFileSync(v2, bytes);
+    const io = capture();
+    expect(await exportChromeCommand(['--chrome', v2, '--output=' + join(d, 'sim.json')], io)).toBe(0);
+    expect(io.e).toMatch(/wrote .*sim\.json \(go1\.23 trace: \d+ events/);
+    const t2 = JSON.parse(readFileSync(join(d, 'sim.json'), 'utf8'));
+    expect(t2).toEqual(toChromeTrace(bytes));
+    expect(readdirSync(d).sort()).toEqual(['annotations.test', 'annotations.test.json', 'sim.json', 'sim.trace']);
+  });
+
+  it('usage errors exit 2', async () => {
+    const d = newDir();
+    const f = join(d, 'hog.trace');
+    writeFileSync(f, fixture('hog'));
+    for (const args of [[], [f], ['--chrome'], ['--chrome', f, f], ['--chrome', f, '--svg'], ['--chrome', f, '-o'], ['--chrome', f, '-o', f]]) {
+      const io = capture();
+      expect(await exportChromeCommand(args, io), args.join(' ')).toBe(2);
+      expect(io.e).toMatch(/^gotracesim export: /);
+      expect(io.e).toContain('usage: gotracesim export --chrome FILE');
+    }
+    expect(readdirSync(d)).toEqual(['hog.trace']);
+    const io = capture();
+    expect(await exportChromeCommand(['--help'], io)).toBe(0);
+    expect(io.o).toContain('usage: gotracesim export --chrome FILE');
+  });
+
+  it('an unreadable input exits 2 naming the file; an unwritable output exits 2', async () => {
+    const d = newDir();
+    const io = capture();
+    expect(await exportChromeCommand(['--chrome', join(d, 'missing.trace')], io)).toBe(2);
+    expect(io.e).toContain(`cannot read ${join(d, 'missing.trace')}`);
+    const f = join(d, 'hog.trace');
+    writeFileSync(f, fixture('hog'));
+    const io2 = capture();
+    expect(await exportChromeCommand(['--chrome', f, '-o', join(d, 'no', 'such', 'dir.json')], io2)).toBe(2);
+    expect(io2.e).toContain('cannot write');
+    expect(readdirSync(d)).toEqual(['hog.trace']);
+  });
+
+  it('an invalid trace exits 1 naming the file and byte offset, and leaves no file (an existing OUT is kept)', async () => {
+    const d = newDir();
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['junk.trace', new TextEncoder().encode('this is not a trace at all'), /junk\.trace: invalid trace at byte offset 0: not a Go execution trace/],
+      ['v1cut.trace', fixture('mixed').subarray(0, 300_001), /v1cut\.trace: invalid trace at byte offset \d+/],
+    ];
+    const v2 = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '300ms' }, trace: true }).trace!;
+    // Cut inside the last generation's data: earlier generations export before the error is found.
+    cases.push(['v2cut.trace', v2.subarray(0, v2.length - 1000), /v2cut\.trace: invalid trace at byte offset \d+/]);
+    for (const [name, bytes, msg] of cases) {
+      const f = join(d, name);
+      writeFileSync(f, bytes);
+      const out = join(d, `${name}.out.json`);
+      writeFileSync(out, 'previous');
+      const io = capture();
+      expect(await exportChromeCommand(['--chrome', f, '-o', out], io), name).toBe(1);
+      expect(io.e).toMatch(msg);
+      expect(readFileSync(out, 'utf8')).toBe('previous');
+      expect(readdirSync(d).filter((x) => x.endsWith('.tmp'))).toEqual([]);
+    }
+  }, 60_000);
+});

@@ -38,7 +38,7 @@ if (want('trace')) {
   table('tracing while simulating (bench/results/trace.json)', ['benchmark', 'format', 'wall ms', 'events', 'events per wall s', 'MB/s written'], rows.map((r) => [r.name, r.format, r.wall_ms, r.events, r.events_per_s, r.mb_per_s]));
   writeResults('trace.json', rows as never);
   const mem = memoryBench();
-  table('trace memory: default scenario streamed to a counting sink, fresh process each (bench/results/trace-memory.json)', ['format', 'simulated s', 'wall s', 'trace MB', 'peak RSS MB', 'peak heap MB'], mem.map((r) => [`Go ${r.go}`, r.simulated_s, r.wall_s, r.trace_mb, r.peak_rss_mb, r.peak_heap_mb]));
+  table('trace memory: default scenario streamed to a counting sink, fresh process each (bench/results/trace-memory.json)', ['format', 'simulated s', 'wall s', 'trace MB', 'peak RSS MB', 'peak heap MB', 'live heap after GC MB'], mem.map((r) => [`Go ${r.go}`, r.simulated_s, r.wall_s, r.trace_mb, r.peak_rss_mb, r.peak_heap_mb, r.live_heap_mb]));
   writeResults('trace-memory.json', mem as never);
 }
 

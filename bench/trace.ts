@@ -74,6 +74,8 @@ export interface MemoryRow {
   trace_mb: number;
   peak_rss_mb: number;
   peak_heap_mb: number;
+  /** Heap still live after a full GC at the end: what the run retains. */
+  live_heap_mb: number;
 }
 
 /** Peak memory of a fresh process simulating `seconds` with tracing to a counting sink. */
@@ -90,13 +92,16 @@ export function memoryRun(scenario: 'default' | 'churn', go: string, seconds: nu
       if ((++n & 63) === 0) peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
     } });
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
-    console.log(JSON.stringify({ wall: (performance.now() - t0) / 1000, bytes, rss: process.resourceUsage().maxRSS * 1024, heap: peakHeap }));
+    const wall = (performance.now() - t0) / 1000;
+    globalThis.gc();
+    const live = process.memoryUsage().heapUsed;
+    console.log(JSON.stringify({ wall, bytes, rss: process.resourceUsage().maxRSS * 1024, heap: peakHeap, live }));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`memory run failed: ${r.stderr}`);
   const o = JSON.parse(r.stdout.trim().split('\n').pop()!);
   const mb = (x: number) => Math.round((x / 1e6) * 10) / 10;
-  return { scenario, go, simulated_s: seconds, wall_s: Math.round(o.wall * 10) / 10, trace_mb: mb(o.bytes), peak_rss_mb: mb(o.rss), peak_heap_mb: mb(o.heap) };
+  return { scenario, go, simulated_s: seconds, wall_s: Math.round(o.wall * 10) / 10, trace_mb: mb(o.bytes), peak_rss_mb: mb(o.rss), peak_heap_mb: mb(o.heap), live_heap_mb: mb(o.live) };
 }
 
 export function memoryBench(): MemoryRow[] {

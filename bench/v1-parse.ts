@@ -19,6 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeUvarint, encodeUvarint } from '../bindings/formats/uvarint.ts';
+import { tileV1 } from './parse.ts';
 import {
   parseV1,
   validateV1,
@@ -47,141 +48,12 @@ function arg(name: string): string | undefined {
 }
 
 /** Tile `src` `copies` times (see the header comment). */
-function tile(src: Uint8Array, copies: number): Uint8Array {
-  const ver = 1019;
-  const w = readV1Wire(src);
-  let minTs = Infinity;
-  let maxTs = 0;
-  for (let i = 0; i < w.n; i++) {
-    minTs = Math.min(minTs, w.ts[i]);
-    maxTs = Math.max(maxTs, w.ts[i]);
-  }
-  const tr = parseV1(src);
-  // Ps running at the end, and the GC count.
-  const running = new Map<number, boolean>();
-  let gcs = 0;
-  for (const e of tr.events) {
-    if (e.name === 'ProcStart') running.set(e.p, true);
-    if (e.name === 'ProcStop') running.set(e.p, false);
-    if (e.name === 'GCStart') gcs++;
-  }
-  const openPs = [...running].filter(([, r]) => r).map(([p]) => p);
-  const span = maxTs - minTs + 1000;
-  const GOFF = 1 << 20;
-  const TOFF = 1 << 20;
-
-  const out = new Uint8Array(Math.ceil(src.length * copies * 1.6) + 64 * copies + 1024);
-  let o = 0;
-  out.set(src.subarray(0, 16));
-  o = 16;
-  const r = { value: 0, len: 0 };
-  const put = (v: number): void => {
-    o = encodeUvarint(out, o, v);
-  };
-  for (let k = 0; k < copies; k++) {
-    const dt = k * span;
-    let pos = 16;
-    while (pos < src.length) {
-      const start = pos;
-      const b = src[pos++];
-      const typ = b & 0x3f;
-      const code = b >> 6;
-      if (typ === EvString) {
-        decodeUvarint(src, pos, src.length, r);
-        pos += r.len;
-        decodeUvarint(src, pos, src.length, r);
-        pos += r.len + r.value;
-        if (k === 0) {
-          out.set(src.subarray(start, pos), o);
-          o += pos - start;
-        }
-        continue;
-      }
-      // Argument byte ranges.
-      const ranges: number[] = [];
-      if (code < 3) {
-        for (let a = 0; a <= code; a++) {
-          decodeUvarint(src, pos, src.length, r);
-          ranges.push(pos, pos + r.len);
-          pos += r.len;
-        }
-      } else {
-        decodeUvarint(src, pos, src.length, r);
-        pos += r.len;
-        const endArgs = pos + r.value;
-        while (pos < endArgs) {
-          decodeUvarint(src, pos, src.length, r);
-          ranges.push(pos, pos + r.len);
-          pos += r.len;
-        }
-      }
-      let tail: Uint8Array | null = null;
-      if (typ === EvUserLog) {
-        const s = pos;
-        decodeUvarint(src, pos, src.length, r);
-        pos += r.len + r.value;
-        tail = src.subarray(s, pos);
-      }
-      if (typ === EvStack || typ === EvFrequency) {
-        if (k === 0) {
-          out.set(src.subarray(start, pos), o);
-          o += pos - start;
-        }
-        continue;
-      }
-      const spec = V1_EVENTS[typ];
-      const names = ['', ...argsFor(spec, ver)];
-      if (typ === EvBatch) names[0] = 'p';
-      const vals: (number | Uint8Array)[] = [];
-      for (let a = 0; a < ranges.length / 2; a++) {
-        const raw = src.subarray(ranges[2 * a], ranges[2 * a + 1]);
-        const name = typ === EvBatch ? ['p', 'ticks'][a] : names[a];
-        decodeUvarint(src, ranges[2 * a], src.length, r);
-        const v = r.value;
-        let nv: number | null = null;
-        if (name === 'ticks') nv = v + dt;
-        else if (name === 'g' && v !== 0 && v < 2 ** 40) nv = v + k * GOFF;
-        else if ((name === 'taskid' || name === 'pid') && v !== 0) nv = v + k * TOFF;
-        else if (name === 'seq' && typ === EvGCStart) nv = v + k * gcs;
-        else if (name === 'ts' && (typ === EvGoSysExit || typ === EvCPUSample) && v !== 0) nv = v + dt;
-        vals.push(nv === null ? raw : nv);
-      }
-      const body = new Uint8Array(16 * vals.length + 8);
-      let bl = 0;
-      for (const v of vals) {
-        if (typeof v === 'number') bl = encodeUvarint(body, bl, v);
-        else {
-          body.set(v, bl);
-          bl += v.length;
-        }
-      }
-      out[o++] = typ | (code << 6);
-      if (code === 3) put(bl);
-      out.set(body.subarray(0, bl), o);
-      o += bl;
-      if (tail) {
-        out.set(tail, o);
-        o += tail.length;
-      }
-    }
-    // Close the Ps still running at the end of the copy.
-    for (const p of openPs) {
-      out[o++] = EvBatch | (argCountCode(2) << 6);
-      put(p);
-      put(maxTs + dt + 10);
-      out[o++] = EvProcStop | (argCountCode(1) << 6);
-      put(0);
-    }
-  }
-  return out.subarray(0, o);
-}
-
 function bigTrace(mb: number): Uint8Array {
   const file = `/tmp/gotracesim-v1-big-${mb}.trace`;
   if (existsSync(file)) return new Uint8Array(readFileSync(file));
   const src = new Uint8Array(readFileSync(join(FIXTURES, 'mixed.trace')));
   const copies = Math.max(1, Math.round((mb * 1e6) / (src.length * 1.15)));
-  const t = tile(src, copies);
+  const t = tileV1(src, copies);
   writeFileSync(file, t);
   return t;
 }

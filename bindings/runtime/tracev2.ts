@@ -552,7 +552,8 @@ export class TraceV2 implements Tracer {
     };
     this.sched.at(now + every, reader);
     const advance = (t: number) => {
-      if (!this.enabled) return;
+      // No new generation at the instant tracing stops: StopTrace ends the current one.
+      if (!this.enabled || t >= this.sc.durationNs) return;
       this.advance(t);
       this.sched.at(t + this.periodNs, advance);
     };
@@ -600,6 +601,20 @@ export class TraceV2 implements Tracer {
     this.tryFinish(now);
   }
 
+  /**
+   * Once every M has left the old generation, the new one gets the state of everything that
+   * is not running: as Go's traceAdvance does, a GoStatus for each goroutine that is runnable
+   * or waiting and a ProcStatus for each idle P, written by the advancing thread. Running
+   * goroutines and Ps (and those in syscalls) are announced by their own M's first event.
+   */
+  private announce(now: number): void {
+    this.acquire(READER_M, now);
+    for (const [gid, g] of this.gs) if (g.status === GoRunnable || g.status === GoWaiting) this.goStatus(READER_M, gid, now);
+    this.ps.forEach((p, pid) => {
+      if (p && p.status === ProcIdle) this.procStatus(READER_M, pid, now);
+    });
+  }
+
   private tryFinish(now: number): void {
     if (!this.advancing || !this.enabled) return;
     this.release(now);
@@ -610,6 +625,7 @@ export class TraceV2 implements Tracer {
       return;
     }
     this.advancing = false;
+    this.announce(now);
     if (this.nbufs === 2) this.drainInto((this.gen - 1) % 2, this.gen - 1, now);
     this.finishGen(this.gen - 1, now);
   }

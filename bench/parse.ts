@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeUvarint, encodeUvarint } from '../bindings/formats/uvarint.ts';
 import { readTrace, readTraceBatches, validateTrace, v1, v2 } from '../bindings/formats/index.ts';
+import { concatBytes } from '../bindings/formats/bytes.ts';
 
 const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/go1.19/', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -173,19 +174,9 @@ export function tileV1(src: Uint8Array, copies: number): Uint8Array {
     }
     parts.push(out.slice(0, o));
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // v2: write generations from the spec table.
@@ -238,13 +229,13 @@ function v2Generation(gen: number): Uint8Array {
     void cur;
     put(100 + m, time + m, n);
   }
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 function v2Trace(gens: number): Uint8Array {
   const parts: Uint8Array[] = [v2.headerFor(22)];
   for (let g = 1; g <= gens; g++) parts.push(v2Generation(g));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 async function* v2Stream(gens: number): AsyncGenerator<Uint8Array> {

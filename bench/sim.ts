@@ -5,7 +5,6 @@
 import { Bench } from 'tinybench';
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import { loadCore } from '../bindings/core/wasm.ts';
 import type { Scenario } from '../bindings/sim/scenario.ts';
 
 export interface SimRow {
@@ -27,8 +26,6 @@ const busy64: Scenario = {
 };
 
 export async function simBench(): Promise<SimRow[]> {
-  const core = loadCore(); // reuse one core instance's module; each run lays out its own structures
-  void core;
   const cases: [string, Scenario][] = [
     ['simulate 1s default scenario', DEFAULT_SCENARIO],
     ['simulate 1s 64 busy goroutines @1000Hz', busy64],

@@ -43,20 +43,15 @@ const noNode: Plugin = {
   },
 };
 
+/** What both bundles share: an unminified ES2022 module for browsers, no Node built-ins. */
+const COMMON = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: false, sourcemap: false, metafile: true, logLevel: 'silent', legalComments: 'none' } as const;
+
 export async function bundle(outfile = BUNDLE): Promise<{ outfile: string; bytes: number }> {
   const r = await build({
+    ...COMMON,
     entryPoints: [`${root}bindings/formats/index.ts`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
     outfile,
-    minify: false,
-    sourcemap: false,
-    metafile: true,
-    logLevel: 'silent',
     plugins: [noNode],
-    legalComments: 'none',
     banner: { js: '// gotracesim-formats: Go execution trace readers (go 1.5-1.21, Go1.22/1.23/1.25, text). ESM, no Node built-ins.' },
   });
   const bytes = Object.values(r.metafile!.outputs).reduce((a, o) => a + o.bytes, 0);
@@ -68,19 +63,11 @@ export async function bundleBrowser(outfile = BROWSER_BUNDLE): Promise<{ outfile
   if (!existsSync(WASM)) throw new Error(`${WASM} not found: run \`npm run build\` first`);
   const b64 = Buffer.from(readFileSync(WASM)).toString('base64');
   const r = await build({
+    ...COMMON,
     entryPoints: [`${root}bindings/browser.ts`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
     outfile,
-    minify: false,
-    sourcemap: false,
-    metafile: true,
-    logLevel: 'silent',
     plugins: [browserCore, noNode],
     define: { __GOTRACESIM_WASM_BASE64__: JSON.stringify(b64) },
-    legalComments: 'none',
     banner: { js: '// gotracesim-browser: Go execution trace readers and the simulator (wasm inlined). ESM, no Node built-ins; the simulator needs a cross-origin isolated page.' },
   });
   const bytes = Object.values(r.metafile!.outputs).reduce((a, o) => a + o.bytes, 0);

@@ -52,6 +52,8 @@ describe('gotracesim run', () => {
     ['negative duration', JSON.stringify({ duration: '-1s', goroutines: [{ name: 'a', program: [] }] }), /duration: must be a duration/],
     ['GOMAXPROCS 0', JSON.stringify({ gomaxprocs: 0, goroutines: [{ name: 'a', program: [] }] }), /gomaxprocs: must be between 1 and 1024, got 0/],
     ['malformed JSON', '{"goroutines": [', /s\.json: scenario: malformed JSON/],
+    ['a malformed trace period', JSON.stringify({ trace: { period: '50 ms' }, goroutines: [{ name: 'a', program: [] }] }), /trace\.period: must be a duration such as/],
+    ['an unknown trace field', JSON.stringify({ trace: { buffer: 1 }, goroutines: [{ name: 'a', program: [] }] }), /trace\.buffer: unknown field \(allowed: period, cpuReaderEvery\)/],
     ['a bad step deep inside', JSON.stringify({ goroutines: [{ name: 'a', program: [{ loop: [{ compute: 'nope', for: '1ms' }] }] }] }), /goroutines\[0\]\.program\[0\]\.loop\[0\]\.compute: names no stack/],
   ];
   for (const [what, text, msg] of bad) {

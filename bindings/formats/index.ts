@@ -31,6 +31,7 @@ import {
   type V2Sink,
 } from './v2/index.ts';
 
+import { concatBytes } from './bytes.ts';
 export { TraceError, type TraceEvent, type TraceFormat, type StackFrame } from './event.ts';
 export { detectTrace, detectFormat, traceText, DETECT_BYTES, type DetectedTrace } from './detect.ts';
 export { SummaryBuilder, G_STATES, type TraceSummary, type GoroutineSummary, type ProcSummary, type GState } from './summary.ts';
@@ -86,16 +87,7 @@ async function concat(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | nul
       parts.push(r.value);
     }
   }
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Detect the format and shape the input for its reader. Throws TraceError. */

@@ -172,7 +172,7 @@ export class CPUProfiler {
     }
   }
 
-  /** The reader goroutine's pass: everything available, non-blocking. */
+  /** The reader goroutine's pass: everything available, non-blocking (up to EOF once closed). */
   drain(now = -1): void {
     let words = 0;
     for (;;) {
@@ -213,17 +213,7 @@ export class CPUProfiler {
     this.lock.release();
     this.stopped = true;
     this.pb.close();
-    let words = 0;
-    for (;;) {
-      const v = this.pb.read('nonblocking');
-      if (v.status === 'eof') break;
-      if (v.status !== 'data') continue;
-      const data = new Array<number>(v.words);
-      for (let i = 0; i < v.words; i++) data[i] = v.word(i);
-      words += sampleWords(data);
-      this.builder.addCPUData(data, Array.from(v.tags()));
-    }
-    this.logRead(now, words);
+    this.drain(now); // after close, reads run dry at EOF
     return this.builder.build(now);
   }
 }

@@ -298,7 +298,7 @@ function numeric(v: unknown): number {
 }
 
 const PARALLELISM = ['gomaxprocs'];
-const BUFFER_AXES = ['profile.profBuf.words', 'profile.profBuf.tags', 'trace.buffer'];
+const BUFFER_AXES = ['profile.profBuf.words', 'profile.profBuf.tags'];
 const PERIOD_AXES = ['profile.readEvery', 'trace.period', 'trace.cpuReaderEvery'];
 
 function lossOf(m: Record<string, number>): number {

@@ -6,7 +6,7 @@
 // template references must exist. Defaults come from the Go release's preset.
 
 import type { Frame, GoRelease, Scenario } from '../sim/scenario.ts';
-import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts } from '../sim/resolved.ts';
+import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts, RTrace } from '../sim/resolved.ts';
 import { Symtab } from '../sim/symtab.ts';
 import { RELEASES, SWITCH_VALUES, DEFAULT_RELEASE, GO_RELEASES, type Switches } from './releases.ts';
 
@@ -330,7 +330,11 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
   };
 
   const name = o.name === undefined ? 'scenario' : str(ctx, 'name', o.name);
-  const trace = o.trace === undefined ? {} : (keys(ctx, 'trace', o.trace, ['period', 'buffer', 'cpuReaderEvery', 'enabled']) as Record<string, unknown>);
+  const tr = o.trace === undefined ? {} : keys(ctx, 'trace', o.trace, ['period', 'cpuReaderEvery']);
+  const trace: RTrace = {
+    periodNs: tr.period === undefined ? 1e9 : dur(ctx, 'trace.period', tr.period, { min: 1000 }),
+    cpuReaderEveryNs: tr.cpuReaderEvery === undefined ? 100e6 : dur(ctx, 'trace.cpuReaderEvery', tr.cpuReaderEvery, { min: 1000 }),
+  };
   return { name, go, seed, durationNs, gomaxprocs, templates, threads, gc, profile, switches, costs, channels: [...ctx.channels.keys()], symtab: ctx.symtab, trace };
 }
 

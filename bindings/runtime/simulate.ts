@@ -6,11 +6,11 @@ import { loadCore, type Core } from '../core/wasm.ts';
 import { Rand } from '../core/rand.ts';
 import { Sched } from '../sim/sched.ts';
 import { NoopObserver } from '../sim/observer.ts';
-import { ForeignThread } from '../sim/world.ts';
 import type { ResolvedScenario } from '../sim/resolved.ts';
 import { CPUProfiler } from './cpuprof.ts';
 import { resolveScenario, type Overrides } from './resolve.ts';
 import { encodeProfile, type Profile } from '../formats/pprof.ts';
+import { concatBytes } from '../formats/bytes.ts';
 import { TraceV1 } from './tracev1.ts';
 import { TraceV2 } from './tracev2.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
@@ -69,7 +69,9 @@ export interface Summary {
      *  since the previous pass]. */
     reads: [number, number, number][];
   };
-  kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; timerSignals: number };
+  /** Kernel ticks; setitimer expiries, the signals they sent, and those that found no thread
+   *  on CPU to send to; per-thread timer signals. */
+  kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; itimerNoTarget: number; timerSignals: number };
   threads: ThreadSummary[];
   goroutines: GoroutineSummary[];
   /** Exited goroutines beyond the first 10000, totalled per template. */
@@ -125,7 +127,7 @@ export function simulateResolved(sc: ResolvedScenario, core: Core = loadCore(), 
   const summary = summarize(sc, sched, prof);
   if (tracer) summary.trace = tracer.stats;
   const result: SimResult = { scenario: sc, profile, pprof, summary };
-  if (trace === true) result.trace = concat(chunks);
+  if (trace === true) result.trace = concatBytes(chunks);
   return result;
 }
 
@@ -134,17 +136,6 @@ function newTracer(core: Core, sc: ResolvedScenario, sink: TraceSink): Tracer {
   return new TraceV2(core, sc, sink);
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
 
 function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summary {
   const period = sc.profile.periodNs;
@@ -170,7 +161,6 @@ function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summa
   const all = [...sched.finished, ...sched.gs.map((g) => ({ id: g.id, template: g.name, cpuNs: g.cpuNs, samples: g.samples }))].sort((a, b) => a.id - b.id);
   const goroutines: GoroutineSummary[] = all.map((g) => ({ ...g, profiledNs: g.samples * period }));
   const goroutinesFolded = [...sched.finishedByTemplate].map(([template, t]) => ({ template, ...t, profiledNs: t.samples * period }));
-  void ForeignThread;
   return {
     scenario: sc.name,
     go: sc.go,
@@ -195,7 +185,7 @@ function summarize(sc: ResolvedScenario, sched: Sched, prof: CPUProfiler): Summa
       profBufWords: sc.profile.words,
       reads: prof.readLog.map((r) => [...r] as [number, number, number]),
     },
-    kernel: { ...sched.kernel.stats, itimerNoTarget: undefined } as Summary['kernel'],
+    kernel: { ...sched.kernel.stats },
     threads,
     goroutines,
     goroutinesFolded,

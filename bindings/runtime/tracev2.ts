@@ -37,7 +37,6 @@ import type { Sched } from '../sim/sched.ts';
 import type { BlockKind } from '../sim/observer.ts';
 import type { G, M, P } from '../sim/world.ts';
 import { RT } from '../sim/symtab.ts';
-import { parseDuration } from './resolve.ts';
 import { TraceCPULog, type CPUSampleRecord } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
 
@@ -224,9 +223,8 @@ export class TraceV2 implements Tracer {
     this.version = sc.go === '1.22' ? GO122 : sc.go === '1.25' ? GO125 : GO123;
     this.table = specTables[this.version];
     this.nbufs = sc.switches.cpuBuffersPerGen;
-    this.periodNs = parseDuration(sc.trace.period) ?? 1e9;
-    this.readerEveryNs = parseDuration(sc.trace.cpuReaderEvery) ?? 100e6;
-    if (!(this.periodNs >= 1000)) throw new RangeError(`trace.period must be at least 1us, got ${String(sc.trace.period)}`);
+    this.periodNs = sc.trace.periodNs;
+    this.readerEveryNs = sc.trace.cpuReaderEveryNs;
     this.seq = Seqlocks.create(core, SEQLOCK_SLOTS);
     this.cpu = new TraceCPULog(core, sc.symtab, this.nbufs, sc.profile.words, sc.profile.tags, 3);
     this.stats = {

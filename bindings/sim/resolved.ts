@@ -63,6 +63,12 @@ export interface RCosts {
   findRunnableNs: number;
 }
 
+/** Execution tracer settings (the generational tracer's generation period and CPU reader). */
+export interface RTrace {
+  periodNs: number;
+  cpuReaderEveryNs: number;
+}
+
 export interface ResolvedScenario {
   name: string;
   go: GoRelease;
@@ -77,5 +83,5 @@ export interface ResolvedScenario {
   costs: RCosts;
   channels: string[];
   symtab: Symtab;
-  trace: Record<string, unknown>;
+  trace: RTrace;
 }

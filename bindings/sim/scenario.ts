@@ -123,6 +123,7 @@ export interface Scenario {
   switches?: Record<string, string | number | boolean>;
   /** Runtime costs on g0, for the scheduler model. */
   costs?: { schedule?: Duration; gosched?: Duration; newproc?: Duration; findRunnable?: Duration };
-  /** Execution tracing (issue 4). */
-  trace?: Record<string, unknown>;
+  /** Execution tracing: how often the generational tracer starts a generation (default "1s")
+   *  and how often its CPU-sample reader drains (default "100ms"). */
+  trace?: { period?: Duration; cpuReaderEvery?: Duration };
 }

@@ -440,19 +440,14 @@ export class Sched {
     }
     m.inheritTime = this.inheritTime;
     this.inheritTime = false;
-    if (g.lockOSThread && g.lockedM === null && m.lockedG !== g) {
-      // The goroutine locks itself to a fresh thread (LockOSThread at its start): hand off.
+    if (g.lockOSThread && g.lockedM === null) {
+      // The goroutine locks itself to a fresh thread (LockOSThread at its start).
       const lm = this.newM();
       lm.lockedG = g;
       g.lockedM = lm;
-      const p = m.p!;
-      this.releasePForHandoff(m);
-      this.stopm(m);
-      this.acquireP(lm, p);
-      this.runOn(lm, g);
-      return;
     }
     if (g.lockedM && g.lockedM !== m) {
+      // startlockedm: the P goes to the goroutine's own thread; this M sleeps.
       const lm = g.lockedM;
       const p = m.p!;
       this.releasePForHandoff(m);
@@ -483,8 +478,6 @@ export class Sched {
     g.status = GStatus.Running;
     g.m = m;
     m.curg = g;
-    g.runSince = this.now;
-    g.runSeq++;
     this.obs.goStart(g, m, this.now);
     if (this.sc.switches.timer === 'per-thread' && !m.timerValid && this.obs.profiling()) {
       // setThreadCPUProfiler runs in execute() the first time the M runs a goroutine.
@@ -954,12 +947,10 @@ export class Sched {
 
   /** gcStart from M (by goroutine g, or by the forcegc helper when g is null). */
   private gcStart(m: M, g: G | null): void {
-    const gc = this.sc.gc!;
     this.gc.phase = 'stw1';
     this.gc.cycles++;
     this.obs.gcStart(this.gc.cycles, m, this.now);
     this.stopTheWorld(m, 'sweep', g);
-    void gc;
   }
 
   private stopTheWorld(m: M, reason: 'sweep' | 'mark', g: G | null): void {
@@ -985,8 +976,7 @@ export class Sched {
       }
     }
     const stopWait = 10_000;
-    const stw = reason === 'sweep' ? this.sc.gc!.stwNs : this.sc.gc!.stwNs;
-    this.busy(m, Act.G0, g ? this.onBehalf(gcStack, g) : gcStack, true, stopWait + stw, Cont.StwWork);
+    this.busy(m, Act.G0, g ? this.onBehalf(gcStack, g) : gcStack, true, stopWait + this.sc.gc!.stwNs, Cont.StwWork);
   }
 
   private stwPreempt(m: M, epoch: number): void {

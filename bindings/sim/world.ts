@@ -51,9 +51,6 @@ export class G {
   userStack: number;
   /** pprof label tag (0: none). */
   tag: number;
-  /** Set while the G runs on the same P without rescheduling: for sysmon's 10ms preemption. */
-  runSince = 0;
-  runSeq = 0;
   /** Per-G statistics. */
   cpuNs = 0;
   samples = 0;

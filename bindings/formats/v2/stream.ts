@@ -23,6 +23,20 @@ import { HeaderSize, parseHeader, tableFor } from './spec.ts';
  * slice of events). Throws TraceError (after yielding the events that preceded it) on a
  * broken trace.
  */
+/**
+ * The unread tail of buf (from pos) followed by the next chunk. Batches already read keep
+ * views of the old buffer, so it is never written to. A caller's chunk may be reused after
+ * we return, so it is copied unless it is the caller's whole input and nothing is left over.
+ */
+function appendChunk(buf: Uint8Array, pos: number, chunk: Uint8Array, whole: boolean): Uint8Array {
+  const tail = buf.subarray(pos);
+  if (tail.length === 0 && whole) return chunk;
+  const next = new Uint8Array(tail.length + chunk.length);
+  next.set(tail, 0);
+  next.set(chunk, tail.length);
+  return next;
+}
+
 export async function* readV2(source: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TraceEvent> {
   const builder = new EventBuilder();
   const events = builder.events;
@@ -79,18 +93,9 @@ async function* drive(
           final = true;
           done = true;
         } else {
-          // Keep the unread tail and append; batches already read keep views of the old buffer.
           const pos = framer ? framer.pos : 0;
-          const tail = buf.subarray(pos);
-          // A caller's chunk may be reused after we return: copy it unless it is the whole input.
-          let next: Uint8Array = it;
-          if (tail.length !== 0 || !whole) {
-            next = new Uint8Array(tail.length + it.length);
-            next.set(tail, 0);
-            next.set(it, tail.length);
-          }
+          buf = appendChunk(buf, pos, it, whole);
           base += pos;
-          buf = next;
           if (framer) framer.pos = 0;
         }
       }
@@ -191,18 +196,9 @@ export async function* readV2Chunks(source: AsyncIterable<Uint8Array> | Uint8Arr
 
   try {
     for await (const chunk of chunks) {
-      // Keep the unread tail and append; batches already read keep views of the old buffer.
       const pos = framer ? framer.pos : 0;
-      const tail = buf.subarray(pos);
-      // A caller's chunk may be reused after we return: copy it unless it is the whole input.
-      let next: Uint8Array = chunk;
-      if (tail.length !== 0 || !whole) {
-        next = new Uint8Array(tail.length + chunk.length);
-        next.set(tail, 0);
-        next.set(chunk, tail.length);
-      }
+      buf = appendChunk(buf, pos, chunk, whole);
       base += pos;
-      buf = next;
       if (framer) framer.pos = 0;
       step(false);
       yield flush();

@@ -1,10 +1,15 @@
 // Go releases as named switches: every behaviour that differs between releases is one switch
 // here, and the model asks the switch, never the version number.
 //
-// The release table below is the one place where versions map onto switches. Each switch's
-// history is documented next to it and in the README.
+// The release table below is the one place where versions map onto switches. A row is a
+// release as shipped, checked against that release's source (the README cites file and line);
+// a state that never shipped (a development cycle before a fix) gets its own pseudo-release
+// whose name says so, e.g. "1.22-dev".
 
 import type { GoRelease, TimerMechanism } from '../sim/scenario.ts';
+
+/** Wire formats of the execution trace, by the version in their header ("go 1.N trace"). */
+export type TraceFormat = 'go1.11' | 'go1.19' | 'go1.21' | 'go1.22' | 'go1.23' | 'go1.25';
 
 export interface Switches {
   /** Linux profiling timer: process-wide setitimer(ITIMER_PROF), or one timer_create
@@ -18,24 +23,49 @@ export interface Switches {
   /** Which goroutine a trace CPU sample names when the signal lands on g0: the interrupted
    *  g (g0, goid 0) or m.curg. Go 1.19 shipped curg; 'gp' is the behaviour before that fix. */
   sampleAttribution: 'gp' | 'curg';
-  /** Execution trace format: the go 1.19 format (v1) or the generational Go1.22 format (v2). */
+  /** Execution tracer: the per-P batch tracer of Go 1.5–1.21 (v1) or the generational one (v2). */
   tracer: 'v1' | 'v2';
-  /** CPU-sample profBufs in the generational tracer: one (1.22), or two indexed by gen%2 (1.23). */
+  /** The header and event table the tracer writes (must belong to the tracer's family). */
+  traceFormat: TraceFormat;
+  /** Which stop-the-worlds the tracer records: only GC's (up to 1.20), or every one but the
+   *  tracer's own start and stop (1.21: stwReason on every STW event). */
+  stwTraced: 'gc' | 'all';
+  /** CPU-sample profBufs in the generational tracer: one (1.22 development), or two indexed
+   *  by gen%2 (shipped in 1.22). */
   cpuBuffersPerGen: 1 | 2;
-  /** What entersyscall_gcwait emits in the v2 tracer: ProcStop (1.22.0) or ProcSteal (after). */
+  /** What entersyscall_gcwait emits in the v2 tracer: ProcStop (1.22 development) or ProcSteal. */
   gcwaitEvent: 'ProcStop' | 'ProcSteal';
 }
 
+const BASE: Switches = {
+  timer: 'per-thread',
+  firstExpiry: 'uniform',
+  traceCPUSamples: true,
+  sampleAttribution: 'curg',
+  tracer: 'v2',
+  traceFormat: 'go1.23',
+  stwTraced: 'all',
+  cpuBuffersPerGen: 2,
+  gcwaitEvent: 'ProcSteal',
+};
+
+const V1_EARLY = { tracer: 'v1', stwTraced: 'gc', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' } as const;
+
 export const RELEASES: Record<GoRelease, Switches> = {
-  '1.17': { timer: 'setitimer', firstExpiry: 'uniform', traceCPUSamples: false, sampleAttribution: 'curg', tracer: 'v1', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.18': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: false, sampleAttribution: 'curg', tracer: 'v1', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.19': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v1', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.20': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v1', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.21': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v1', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.22': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v2', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.23': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v2', cpuBuffersPerGen: 2, gcwaitEvent: 'ProcSteal' },
-  '1.24': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v2', cpuBuffersPerGen: 2, gcwaitEvent: 'ProcSteal' },
-  '1.25': { timer: 'per-thread', firstExpiry: 'uniform', traceCPUSamples: true, sampleAttribution: 'curg', tracer: 'v2', cpuBuffersPerGen: 2, gcwaitEvent: 'ProcSteal' },
+  // Go 1.12–1.18 wrote "go 1.11 trace"; no CPU samples in the trace before 1.19.
+  '1.17': { ...BASE, ...V1_EARLY, timer: 'setitimer', traceCPUSamples: false, traceFormat: 'go1.11' },
+  '1.18': { ...BASE, ...V1_EARLY, traceCPUSamples: false, traceFormat: 'go1.11' },
+  '1.19': { ...BASE, ...V1_EARLY, traceFormat: 'go1.19' },
+  '1.20': { ...BASE, ...V1_EARLY, traceFormat: 'go1.19' },
+  '1.21': { ...BASE, ...V1_EARLY, traceFormat: 'go1.21', stwTraced: 'all' },
+  // The generational tracer during Go 1.22's development, before CL 544215 (ProcSteal from
+  // entersyscall_gcwait) and before the trace's CPU samples got one profBuf per generation.
+  '1.22-dev': { ...BASE, traceFormat: 'go1.22', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
+  '1.22': { ...BASE, traceFormat: 'go1.22' },
+  '1.23': { ...BASE, traceFormat: 'go1.23' },
+  // Go 1.24 still writes "go 1.23 trace"; 1.25 adds the Sync events.
+  '1.24': { ...BASE, traceFormat: 'go1.23' },
+  '1.25': { ...BASE, traceFormat: 'go1.25' },
 };
 
 export const GO_RELEASES = Object.keys(RELEASES) as GoRelease[];
@@ -48,6 +78,21 @@ export const SWITCH_VALUES: { [K in keyof Switches]: readonly Switches[K][] } = 
   traceCPUSamples: [false, true],
   sampleAttribution: ['gp', 'curg'],
   tracer: ['v1', 'v2'],
+  traceFormat: ['go1.11', 'go1.19', 'go1.21', 'go1.22', 'go1.23', 'go1.25'],
+  stwTraced: ['gc', 'all'],
   cpuBuffersPerGen: [1, 2],
   gcwaitEvent: ['ProcStop', 'ProcSteal'],
 };
+
+/** The family of each trace format: which tracer writes it. */
+export const FORMAT_TRACER: Record<TraceFormat, Switches['tracer']> = {
+  'go1.11': 'v1',
+  'go1.19': 'v1',
+  'go1.21': 'v1',
+  'go1.22': 'v2',
+  'go1.23': 'v2',
+  'go1.25': 'v2',
+};
+
+/** The format a tracer writes when a scenario picks the tracer but not the format. */
+export const DEFAULT_FORMAT: Record<Switches['tracer'], TraceFormat> = { v1: 'go1.19', v2: 'go1.23' };

@@ -6,9 +6,10 @@
 // template references must exist. Defaults come from the Go release's preset.
 
 import type { Frame, GoRelease, Scenario } from '../sim/scenario.ts';
+import { USER_STW_REASONS, type StwReason } from '../sim/observer.ts';
 import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts, RTrace } from '../sim/resolved.ts';
 import { Symtab } from '../sim/symtab.ts';
-import { RELEASES, SWITCH_VALUES, DEFAULT_RELEASE, GO_RELEASES, type Switches } from './releases.ts';
+import { RELEASES, SWITCH_VALUES, DEFAULT_RELEASE, GO_RELEASES, FORMAT_TRACER, DEFAULT_FORMAT, type Switches } from './releases.ts';
 
 export class ScenarioError extends Error {
   constructor(
@@ -125,7 +126,7 @@ function chan(ctx: Ctx, path: string, v: unknown): number {
   return id;
 }
 
-const STEP_KINDS = ['compute', 'syscall', 'sleep', 'block', 'send', 'recv', 'gosched', 'systemstack', 'mcall', 'spawn', 'loop', 'labels', 'task', 'region', 'log', 'alloc'];
+const STEP_KINDS = ['compute', 'syscall', 'sleep', 'block', 'send', 'recv', 'gosched', 'systemstack', 'mcall', 'spawn', 'loop', 'labels', 'task', 'region', 'log', 'alloc', 'stopTheWorld'];
 
 function steps(ctx: Ctx, path: string, v: unknown, depth: number): RStep[] {
   if (!Array.isArray(v)) ctx.fail(path, `must be an array of steps, got ${kind(v)}`);
@@ -205,6 +206,11 @@ function step(ctx: Ctx, path: string, v: unknown, depth: number): RStep {
       const bytes = parseSize(o.alloc);
       if (bytes === undefined || bytes <= 0) ctx.fail(P('alloc'), `must be a positive size such as 65536 or "64KiB", got ${kind(o.alloc)}`);
       return { k, bytes };
+    }
+    case 'stopTheWorld': {
+      const o = keys(ctx, path, v, ['stopTheWorld', 'for']);
+      if (!USER_STW_REASONS.includes(o.stopTheWorld as StwReason)) ctx.fail(P('stopTheWorld'), `must be one of ${USER_STW_REASONS.map((r) => JSON.stringify(r)).join(', ')}, got ${kind(o.stopTheWorld)}`);
+      return { k: 'stw', reason: o.stopTheWorld as StwReason, ns: o.for === undefined ? 20_000 : dur(ctx, P('for'), o.for, { positive: true }) };
     }
   }
   ctx.fail(path, 'unreachable');
@@ -298,6 +304,14 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
       const allowed = SWITCH_VALUES[k as keyof Switches] as readonly unknown[];
       if (!allowed.includes(v)) ctx.fail(join('switches', k), `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, got ${kind(v)}`);
       (switches as unknown as Obj)[k] = v;
+    }
+    // The tracer and its wire format go together: one given alone brings the other along.
+    const pickedTracer = x.tracer !== undefined;
+    const pickedFormat = x.traceFormat !== undefined;
+    if (pickedTracer && !pickedFormat && FORMAT_TRACER[switches.traceFormat] !== switches.tracer) switches.traceFormat = DEFAULT_FORMAT[switches.tracer];
+    if (pickedFormat && !pickedTracer) switches.tracer = FORMAT_TRACER[switches.traceFormat];
+    if (FORMAT_TRACER[switches.traceFormat] !== switches.tracer) {
+      ctx.fail('switches.traceFormat', `${switches.traceFormat} is written by the ${FORMAT_TRACER[switches.traceFormat]} tracer, not by switches.tracer ${switches.tracer}`);
     }
   }
 

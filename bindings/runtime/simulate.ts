@@ -120,15 +120,33 @@ export function simulateResolved(sc: ResolvedScenario, core: Core = loadCore(), 
   }
   sched.start();
   sched.run(sc.durationNs);
+  const stopNs = tracer ? runUntilStopCan(sched, tracer, sc.durationNs + STOP_WAIT_MAX_NS) : sc.durationNs;
   sched.finish();
-  tracer?.stop(sc.durationNs);
-  const profile = prof.stop(sc.durationNs);
+  tracer?.stop(stopNs);
+  // The program stops the CPU profile right after the trace (trace.Stop; pprof.StopCPUProfile).
+  const profile = prof.stop(stopNs);
   const pprof = encodeProfile(profile);
   const summary = summarize(sc, sched, prof);
   if (tracer) summary.trace = tracer.stats;
   const result: SimResult = { scenario: sc, profile, pprof, summary };
   if (trace === true) result.trace = concatBytes(chunks);
   return result;
+}
+
+/** Longest the program runs past its duration while StopTrace waits for a GC cycle or a stop. */
+const STOP_WAIT_MAX_NS = 1e9;
+
+/** Run the program on until StopTrace would not block (or `cap`); the instant it stops. */
+function runUntilStopCan(sched: Sched, tracer: Tracer, cap: number): number {
+  while (tracer.stopWaits() && sched.now < cap) {
+    const next = sched.q.peekTime();
+    if (next > cap) {
+      sched.run(cap);
+      break;
+    }
+    sched.run(next);
+  }
+  return sched.now;
 }
 
 function newTracer(core: Core, sc: ResolvedScenario, sink: TraceSink): Tracer {

@@ -37,6 +37,8 @@ export interface TraceStats {
 export interface Tracer extends SchedObserver {
   /** StartTrace. */
   start(now: number): void;
+  /** StopTrace would block now (on gcsema or worldsema): the program runs on until it would not. */
+  stopWaits(): boolean;
   /** StopTrace and ReadTrace to the end: everything reaches the sink. */
   stop(now: number): void;
   /** traceCPUSample, from the SIGPROF handler (gp per the attribution switch; m may lack a P). */

@@ -20,11 +20,18 @@ import { TraceBuf } from '../core/tracebuf.ts';
 import * as V1 from '../formats/v1/spec.ts';
 import type { ResolvedScenario } from '../sim/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
-import type { BlockKind } from '../sim/observer.ts';
-import { PStatus, type G, type M, type P } from '../sim/world.ts';
+import type { BlockKind, StwReason } from '../sim/observer.ts';
+import { GStatus, PStatus, type G, type M, type P } from '../sim/world.ts';
 import { RT } from '../sim/symtab.ts';
 import { TraceCPULog } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+import type { TraceFormat } from './releases.ts';
+
+/** The header version each v1 format writes (Go's parser encodes go 1.N as 1000 + N). */
+const V1_VERSION_OF: Partial<Record<TraceFormat, number>> = { 'go1.11': 1011, 'go1.19': 1019, 'go1.21': 1021 };
+
+/** Go 1.21's stwReason enum (runtime/proc.go), the STWStart argument of go1.21 traces. */
+const STW_REASONS_121: readonly string[] = ['unknown', 'GC mark termination', 'GC sweep termination', 'write heap dump', 'goroutine profile', 'goroutine profile cleanup', 'all goroutines stack trace', 'read mem stats', 'AllThreadsSyscall', 'GOMAXPROCS', 'start trace', 'stop trace'];
 
 const BUF_BYTES = 64 * 1024;
 const MAX_EVENT = 2 + 5 * 10;
@@ -63,6 +70,11 @@ export class TraceV1 implements Tracer {
   private labelIds: number[] = [];
   private tasks = 0;
   private gcSeq = 0;
+  private lastTick = 0;
+  /** Between GCStart and GCDone, and between STW start and done: StopTrace waits these out. */
+  private gcRunning = false;
+  private inSTW = false;
+  private stwTracedNow = false;
   private pendingGomaxprocs = true;
   /** Events written, by wire id (named in stats.events at stop). */
   private counts = new Float64Array(V1.EvCount);
@@ -74,9 +86,9 @@ export class TraceV1 implements Tracer {
     private readonly sc: ResolvedScenario,
     private readonly sink: TraceSink,
   ) {
-    this.version = sc.go === '1.21' ? 1021 : 1019;
+    this.version = V1_VERSION_OF[sc.switches.traceFormat]!;
     this.stats = {
-      format: this.version === 1021 ? 'go1.21' : 'go1.19',
+      format: sc.switches.traceFormat,
       events: {},
       bytes: 0,
       batches: 0,
@@ -92,8 +104,18 @@ export class TraceV1 implements Tracer {
     this.sink(bytes);
   }
 
+  /** A time as ticks, for arguments (GoSysExit's and CPUSample's real times). */
   private ticks(now: number): number {
     return TICKS_BASE + now;
+  }
+
+  /** The tick of the next event or batch: strictly increasing across all buffers, so that
+   *  events of one instant keep the order the runtime wrote them in on whatever P. */
+  private stamp(now: number): number {
+    let t = TICKS_BASE + now;
+    if (t <= this.lastTick) t = this.lastTick + 1;
+    this.lastTick = t;
+    return t;
   }
 
   private newBuf(pid: number): Buf {
@@ -104,8 +126,7 @@ export class TraceV1 implements Tracer {
   private beginBatch(b: Buf, now: number): void {
     const tb = b.tb;
     tb.reset();
-    let t = this.ticks(now);
-    if (t <= tb.lastTs) t = tb.lastTs + 1;
+    const t = this.stamp(now);
     tb.byte(V1.EvBatch | (1 << V1.ARG_COUNT_SHIFT));
     tb.uvarint(b.pid >= 0 ? b.pid : U64_MAX);
     tb.uvarint(t);
@@ -159,7 +180,7 @@ export class TraceV1 implements Tracer {
     if (HAS_STACK[ev]) args.push(this.stk(stack));
     const narg = Math.min(args.length, 3);
     this.room(b, MAX_EVENT + (inline ? 10 + 3 * inline.length : 0), now);
-    b.tb.timedEvent(ev | (narg << V1.ARG_COUNT_SHIFT), narg === 3, this.ticks(now), 1, args);
+    b.tb.timedEvent(ev | (narg << V1.ARG_COUNT_SHIFT), narg === 3, this.stamp(now), 1, args);
     if (inline !== undefined) b.tb.string(inline);
     this.counts[ev]++;
   }
@@ -187,7 +208,13 @@ export class TraceV1 implements Tracer {
     return true;
   }
 
+  /** StopTrace takes gcsema and worldsema (stopTheWorldGC): it waits out a GC cycle or a stop. */
+  stopWaits(): boolean {
+    return this.gcRunning || this.inSTW;
+  }
+
   stop(now: number): void {
+    now = this.stopTheWorld(now);
     // StopTrace: no more samples; drain them; flush every buffer; then the footer.
     this.cpuLog.close();
     this.readCPU(now);
@@ -207,6 +234,50 @@ export class TraceV1 implements Tracer {
       const name = spec.printedAs !== undefined ? V1.V1_EVENTS[spec.printedAs].name : spec.name;
       this.stats.events[name] = (this.stats.events[name] ?? 0) + n;
     });
+  }
+
+  /**
+   * The events StopTrace leaves behind, as Go 1.19 runs it from the main goroutine: main's sleep
+   * ends and it gets a P, stops the world (an untraced STW: only GC stops are traced), which
+   * preempts every running goroutine and takes every P out of its syscall, then traceGoSched
+   * ends main's own slice. No goroutine is left running: Go's viewers pair every GoStart with
+   * the event that ends it and panic on one without. Returns the instant after the last event.
+   */
+  private stopTheWorld(now: number): number {
+    const sched = this.sched;
+    const main = sched.mainG;
+    let t = now;
+    let mainP = main.status === GStatus.Running && main.m?.p ? main.m.p : null;
+    if (!mainP) {
+      const idle = sched.ps.find((p) => p.status === PStatus.Idle);
+      const busy = sched.ps.find((p) => p.status === PStatus.Running && p.m);
+      mainP = idle ?? busy ?? sched.ps[0];
+      // The timer that ends main's sleep runs on the P that then runs main.
+      const b = this.bufOf(mainP);
+      if (mainP === busy) {
+        const cur = mainP.m!.curg;
+        if (cur && cur.status === GStatus.Running) this.ev(b, V1.EvGoPreempt, t++, [], cur.userStack);
+      } else {
+        if (mainP.status === PStatus.Syscall) this.sysBlock(mainP, t++);
+        this.ev(b, V1.EvProcStart, t++, [sched.ms.length]);
+      }
+      main.tseq++;
+      this.ev(b, V1.EvGoUnblock, t++, [main.id, main.tseq], undefined);
+      main.tseq++;
+      this.ev(b, V1.EvGoStart, t++, [main.id, main.tseq]);
+    }
+    for (const p of sched.ps) {
+      if (p === mainP) continue;
+      if (p.status === PStatus.Syscall) {
+        this.sysBlock(p, t++);
+      } else if (p.status === PStatus.Running && p.m) {
+        const g = p.m.curg;
+        if (g && g.status === GStatus.Running) this.ev(this.bufOf(p), V1.EvGoPreempt, t++, [], g.userStack);
+        this.ev(this.bufOf(p), V1.EvProcStop, t++, []);
+      }
+    }
+    this.ev(this.bufOf(mainP), V1.EvGoSched, t++, [], main.userStack);
+    return t;
   }
 
   private dumpStacks(now: number): void {
@@ -353,19 +424,28 @@ export class TraceV1 implements Tracer {
   }
 
   gcStart(_cycle: number, m: M, now: number): void {
+    this.gcRunning = true;
     this.ev(this.bufOf(m.p), V1.EvGCStart, now, [this.gcSeq++], m.curg?.userStack);
   }
 
   gcDone(m: M, now: number): void {
+    this.gcRunning = false;
     this.ev(this.bufOf(m.p), V1.EvGCDone, now, []);
   }
 
-  stwStart(reason: 'sweep' | 'mark', m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGCSTWStart, now, [reason === 'sweep' ? 1 : 0]);
+  stwStart(reason: StwReason, m: M, now: number): void {
+    this.inSTW = true;
+    // Up to 1.20 only GC's stops are traced (kind 0 mark, 1 sweep termination); 1.21 traces
+    // every stop with its stwReason.
+    this.stwTracedNow = this.sc.switches.stwTraced === 'all' || reason === 'GC mark termination' || reason === 'GC sweep termination';
+    if (!this.stwTracedNow) return;
+    const kind = this.sc.switches.stwTraced === 'all' ? STW_REASONS_121.indexOf(reason) : reason === 'GC sweep termination' ? 1 : 0;
+    this.ev(this.bufOf(m.p), V1.EvGCSTWStart, now, [kind]);
   }
 
   stwDone(m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGCSTWDone, now, []);
+    this.inSTW = false;
+    if (this.stwTracedNow) this.ev(this.bufOf(m.p), V1.EvGCSTWDone, now, []);
   }
 
   userTaskCreate(g: G, name: string, m: M, now: number): number {
@@ -377,14 +457,14 @@ export class TraceV1 implements Tracer {
     return id;
   }
 
-  userTaskEnd(g: G, id: number, m: M | null, now: number): void {
-    this.ev(this.bufOf(m?.p ?? null), V1.EvUserTaskEnd, now, [id], g.userStack);
+  userTaskEnd(g: G, id: number, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvUserTaskEnd, now, [id], g.userStack);
     const i = g.tasks.lastIndexOf(id);
     if (i >= 0) g.tasks.splice(i, 1);
   }
 
-  userRegion(g: G, name: string, start: boolean, m: M | null, now: number): void {
-    const b = this.bufOf(m?.p ?? null);
+  userRegion(g: G, name: string, start: boolean, m: M, now: number): void {
+    const b = this.bufOf(m.p);
     const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
     this.ev(b, V1.EvUserRegion, now, [task, start ? 0 : 1, this.str(b, name, now)], g.userStack);
   }

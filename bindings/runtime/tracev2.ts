@@ -34,11 +34,12 @@ import * as V2 from '../formats/v2/index.ts';
 import type { V2Version, VersionTable } from '../formats/v2/index.ts';
 import type { ResolvedScenario } from '../sim/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
-import type { BlockKind } from '../sim/observer.ts';
+import type { BlockKind, StwReason } from '../sim/observer.ts';
 import type { G, M, P } from '../sim/world.ts';
 import { RT } from '../sim/symtab.ts';
 import { TraceCPULog, type CPUSampleRecord } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+import type { TraceFormat } from './releases.ts';
 
 // Local bindings of the spec table's constants (read once: module namespace reads are slow on the hot path).
 const {
@@ -102,10 +103,14 @@ const {
   writeEvent,
 } = V2;
 
+/** The wire version each v2 format writes. */
+const V2_VERSION_OF: Partial<Record<TraceFormat, V2Version>> = { 'go1.22': GO122, 'go1.23': GO123, 'go1.25': GO125 };
+
 export const TICKS_PER_NS = 64;
 const BUF_BYTES = 64 * 1024 - 64;
 const MAX_EVENT = 1 + 11 * 6;
-const SEQLOCK_SLOTS = 4096;
+/** Seqlocks for every thread Go allows alive at once (debug.SetMaxThreads' 10000) and the pseudo threads. */
+const SEQLOCK_SLOTS = 16384;
 const SYSMON_SLOT = SEQLOCK_SLOTS - 1;
 const READER_SLOT = SEQLOCK_SLOTS - 2;
 /** Wire ids of the tracer's pseudo threads (real Ms use their sim id). */
@@ -206,21 +211,26 @@ export class TraceV2 implements Tracer {
   /** Release time and epoch of each seqlock slot's open section. */
   private relAt = new Float64Array(SEQLOCK_SLOTS);
   private held = new Set<number>();
+  private slots = new Map<number, number>();
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
   private csCounter = 0;
   private advancing = false;
   private gcSeq = 0;
   private gcRunning = false;
   private stwInitiator = -1;
-  private stwReason: 'sweep' | 'mark' = 'sweep';
   private tasks = 0;
   private procsAnnounced = false;
+  /** Between STWBegin and STWEnd (the initiator holds worldsema), and the advance waiting on it. */
+  private inSTW = false;
+  private advanceAfterSTW: ((now: number) => void) | null = null;
 
   constructor(
     private readonly core: Core,
     private readonly sc: ResolvedScenario,
     private readonly sink: TraceSink,
   ) {
-    this.version = sc.go === '1.22' ? GO122 : sc.go === '1.25' ? GO125 : GO123;
+    this.version = V2_VERSION_OF[sc.switches.traceFormat]!;
     this.table = specTables[this.version];
     this.nbufs = sc.switches.cpuBuffersPerGen;
     this.periodNs = sc.trace.periodNs;
@@ -432,11 +442,18 @@ export class TraceV2 implements Tracer {
 
   // ---- critical sections (traceAcquire / traceRelease) ------------------------------------
 
+  /** The seqlock slot of thread mid: the pseudo threads have fixed ones, real Ms take a free
+   *  slot at their first section and give it back when they exit (locked Ms come and go). */
   private slot(mid: number): number {
     if (mid === SYSMON_M) return SYSMON_SLOT;
     if (mid === READER_M) return READER_SLOT;
-    if (mid >= READER_SLOT) throw new RangeError(`tracev2: more than ${READER_SLOT} threads`);
-    return mid;
+    let s = this.slots.get(mid);
+    if (s === undefined) {
+      s = this.freeSlots.pop() ?? this.nextSlot++;
+      if (s >= READER_SLOT) throw new RangeError(`tracev2: more than ${READER_SLOT} threads alive at once`);
+      this.slots.set(mid, s);
+    }
+    return s;
   }
 
   /** traceAcquire on thread mid; the section is released a short modelled time later. */
@@ -549,9 +566,15 @@ export class TraceV2 implements Tracer {
       this.sched.at(t + every, reader);
     };
     this.sched.at(now + every, reader);
+    // The trace advancer: sleeps a period, then traceAdvance, which takes worldsema before it
+    // switches generations: a stop-the-world in progress delays it until startTheWorld.
     const advance = (t: number) => {
       // No new generation at the instant tracing stops: StopTrace ends the current one.
       if (!this.enabled || t >= this.sc.durationNs) return;
+      if (this.inSTW) {
+        this.advanceAfterSTW = advance;
+        return;
+      }
       this.advance(t);
       this.sched.at(t + this.periodNs, advance);
     };
@@ -560,6 +583,11 @@ export class TraceV2 implements Tracer {
 
   profiling(): boolean {
     return true;
+  }
+
+  /** StopTrace is traceAdvance(true): it too takes worldsema, so it waits out a stop-the-world. */
+  stopWaits(): boolean {
+    return this.inSTW;
   }
 
   stop(now: number): void {
@@ -706,7 +734,18 @@ export class TraceV2 implements Tracer {
   // ---- scheduler events -----------------------------------------------------------------------
 
   threadCreate(): void {}
-  threadExit(): void {}
+
+  /** An M exits (a locked goroutine took it along): its last section ends, its slot is free. */
+  threadExit(m: M): void {
+    const s = this.slots.get(m.id);
+    if (s === undefined) return;
+    if (this.held.has(s)) {
+      this.seq.end(s);
+      this.held.delete(s);
+    }
+    this.slots.delete(m.id);
+    this.freeSlots.push(s);
+  }
 
   procStart(p: P, m: M, now: number): void {
     const ms = this.onM(m, now);
@@ -951,17 +990,24 @@ export class TraceV2 implements Tracer {
     this.gcRunning = false;
   }
 
-  stwStart(reason: 'sweep' | 'mark', m: M, now: number): void {
+  stwStart(reason: StwReason, m: M, now: number): void {
     this.onM(m, now);
+    this.inSTW = true;
     this.stwInitiator = m.id;
-    this.stwReason = reason;
-    this.ev(m.id, EvSTWBegin, now, [this.str(reason === 'sweep' ? 'GC sweep termination' : 'GC mark termination'), 0]);
+    this.ev(m.id, EvSTWBegin, now, [this.str(reason), 0]);
   }
 
   stwDone(m: M, now: number): void {
     this.onM(m, now);
     this.ev(m.id, EvSTWEnd, now, []);
     this.stwInitiator = -1;
+    this.inSTW = false;
+    const waiting = this.advanceAfterSTW;
+    if (waiting) {
+      // semrelease(worldsema) wakes the advancer once startTheWorld is done.
+      this.advanceAfterSTW = null;
+      this.sched.at(now, waiting);
+    }
   }
 
   /** Run an annotation now if g runs on m in the trace, else when g next starts. */
@@ -987,14 +1033,14 @@ export class TraceV2 implements Tracer {
     return id;
   }
 
-  userTaskEnd(g: G, id: number, m: M | null, now: number): void {
+  userTaskEnd(g: G, id: number, m: M, now: number): void {
     const stack = g.userStack;
     this.onG(g, m, now, (mid, t) => this.ev(mid, EvUserTaskEnd, t, [id, this.stk(stack)]));
     const i = g.tasks.lastIndexOf(id);
     if (i >= 0) g.tasks.splice(i, 1);
   }
 
-  userRegion(g: G, name: string, start: boolean, m: M | null, now: number): void {
+  userRegion(g: G, name: string, start: boolean, m: M, now: number): void {
     const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
     const stack = g.userStack;
     const type = start ? EvUserRegionBegin : EvUserRegionEnd;

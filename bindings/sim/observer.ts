@@ -6,6 +6,12 @@
 
 import type { G, M, P } from './world.ts';
 
+/** Why the world stops, in the runtime's own words (stwReason in runtime/proc.go, Go 1.21+). */
+export type StwReason = 'GC mark termination' | 'GC sweep termination' | 'write heap dump' | 'goroutine profile' | 'all goroutines stack trace' | 'read mem stats';
+
+/** The stop-the-worlds a goroutine's own call can cause (the stopTheWorld step). */
+export const USER_STW_REASONS: readonly StwReason[] = ['read mem stats', 'goroutine profile', 'all goroutines stack trace', 'write heap dump'];
+
 export type BlockKind = 'sleep' | 'chan' | 'select' | 'sync' | 'cond' | 'net' | 'chansend' | 'chanrecv' | 'gcworker';
 
 export interface SchedObserver {
@@ -35,11 +41,11 @@ export interface SchedObserver {
   gcAssist(g: G, start: boolean, m: M, now: number): void;
   gcStart(cycle: number, m: M, now: number): void;
   gcDone(m: M, now: number): void;
-  stwStart(reason: 'sweep' | 'mark', m: M, now: number): void;
+  stwStart(reason: StwReason, m: M, now: number): void;
   stwDone(m: M, now: number): void;
   userTaskCreate(g: G, name: string, m: M, now: number): number;
-  userTaskEnd(g: G, id: number, m: M | null, now: number): void;
-  userRegion(g: G, name: string, start: boolean, m: M | null, now: number): void;
+  userTaskEnd(g: G, id: number, m: M, now: number): void;
+  userRegion(g: G, name: string, start: boolean, m: M, now: number): void;
   userLog(g: G, category: string, message: string, m: M, now: number): void;
 }
 

@@ -3,6 +3,7 @@
 
 import type { Switches } from '../runtime/releases.ts';
 import type { GoRelease, BlockReason } from './scenario.ts';
+import type { StwReason } from './observer.ts';
 import type { Symtab } from './symtab.ts';
 
 export type RStep =
@@ -20,7 +21,8 @@ export type RStep =
   | { k: 'task'; name: string; body: RStep[] }
   | { k: 'region'; name: string; body: RStep[] }
   | { k: 'log'; message: string; category: string }
-  | { k: 'alloc'; bytes: number };
+  | { k: 'alloc'; bytes: number }
+  | { k: 'stw'; reason: StwReason; ns: number };
 
 export interface RTemplate {
   name: string;

@@ -51,7 +51,10 @@ export type Step =
   | { region: string; do: Step[] }
   | { log: string; category?: string }
   /** Allocate: mallocgc CPU, heap growth toward the GC trigger, mark assist during GC. */
-  | { alloc: Size };
+  | { alloc: Size }
+  /** A call that stops the world (runtime.ReadMemStats, a goroutine profile...): the reason
+   *  as the runtime names it, and `for` of work while the world is stopped (default 20us). */
+  | { stopTheWorld: 'read mem stats' | 'goroutine profile' | 'all goroutines stack trace' | 'write heap dump'; for?: Duration };
 
 export type BlockReason = 'chan' | 'select' | 'sync' | 'cond' | 'net';
 
@@ -106,7 +109,7 @@ export interface ProfileConfig {
   readEvery?: Duration;
 }
 
-export type GoRelease = '1.17' | '1.18' | '1.19' | '1.20' | '1.21' | '1.22' | '1.23' | '1.24' | '1.25';
+export type GoRelease = '1.17' | '1.18' | '1.19' | '1.20' | '1.21' | '1.22-dev' | '1.22' | '1.23' | '1.24' | '1.25';
 
 export interface Scenario {
   name?: string;

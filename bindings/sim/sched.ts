@@ -23,7 +23,7 @@ import { EV_THREAD_TIMER, EV_TICK, Kernel, type SignalSource } from './kernel.ts
 import type { ResolvedScenario, RStep } from './resolved.ts';
 import { RT, type Symtab } from './symtab.ts';
 import { Act, ForeignThread, G, GStatus, M, P, PStatus, type Thread } from './world.ts';
-import type { SchedObserver, BlockKind } from './observer.ts';
+import type { SchedObserver, BlockKind, StwReason } from './observer.ts';
 
 const EV_M = 1;
 const EV_PREEMPT = 2;
@@ -43,6 +43,8 @@ const SYSMON_MIN_NS = 20e3;
 const SYSMON_MAX_NS = 10e6;
 const WAKE_LATENCY_NS = 5e3;
 const LOCAL_RUNQ_MAX = 256;
+/** debug.SetMaxThreads' default: a program with more live threads dies. */
+const MAX_THREADS = 10_000;
 /** entersyscall_gcwait's wait for sched.lock (modelled for the v2 tracer only): the P sits in
  *  _Psyscall meanwhile, so sysmon may retake it and another M may run on it. */
 const GCWAIT_MIN_NS = 200;
@@ -64,10 +66,13 @@ export class Sched {
   private sendq: G[][] = [];
   private recvq: G[][] = [];
   /** Stop-the-world: stopping while Ps are being stopped, stopped once all are. */
-  private stw: { stopping: boolean; initiator: M | null; reason: 'sweep' | 'mark'; stoppedP: Set<P> } | null = null;
-  private gc = { phase: 'off' as 'off' | 'stw1' | 'mark' | 'stw2', heapSince: 0, workersLeft: 0, workers: [] as G[], cycles: 0, pending: false };
+  private stw: { stopping: boolean; initiator: M | null; reason: StwReason; stoppedP: Set<P> } | null = null;
+  private gc = { phase: 'off' as 'off' | 'stw1' | 'mark' | 'stw2', heapSince: 0, workersLeft: 0, workers: [] as G[], cycles: 0, pending: false, markDoneWaiting: false };
+  /** The main goroutine (goid 1): it starts the program and, at the end, stops the tracer. */
+  mainG!: G;
   private nextGid = 1;
   private nextMid = 0;
+  private exitedMs = 0;
   private stacks: Record<string, number> = {};
   private zeroTimeGuard = 0;
   private readonly sc: ResolvedScenario;
@@ -99,6 +104,7 @@ export class Sched {
       markWorkerUser: st(['gcBgMarkWorker', 'goexit']),
       stw: st(['stopTheWorld', 'gcStart', 'systemstack']),
       markTerm: st(['stopTheWorld', 'gcMarkTermination', 'systemstack']),
+      stwUser: st(['stopTheWorld', 'systemstack']),
       syscall: st(['syscall6']),
       switch: st(['systemstackSwitch']),
       externalCode: st(['externalCode']),
@@ -124,6 +130,7 @@ export class Sched {
     });
     spawns.push({ k: 'block', ns: Infinity, reason: 'select' });
     const main = this.newG(-1, 'main', this.stacks.mainRoot, 0, spawns, false);
+    this.mainG = main;
     const m0 = this.newM();
     const p0 = this.ps[0];
     this.obs.init(this, this.now);
@@ -233,6 +240,9 @@ export class Sched {
   }
 
   private newM(): M {
+    if (this.ms.length - this.exitedMs >= MAX_THREADS) {
+      throw new Error(`runtime: program exceeds ${MAX_THREADS}-thread limit (at ${this.now} ns; as Go, the simulated program dies: locked goroutines or blocked syscalls keep a thread each)`);
+    }
     const m = new M(this.nextMid++);
     this.ms.push(m);
     this.obs.threadCreate?.(m, this.now);
@@ -489,10 +499,15 @@ export class Sched {
       this.runWorker(m, g);
       return;
     }
+    if (g.pendingEnds) {
+      const ends = g.pendingEnds;
+      g.pendingEnds = null;
+      for (const e of ends) this.endAnnotation(g, e, m);
+    }
     if (!this.stw && this.gc.phase === 'stw2') {
       // Mark is over but no dedicated worker was running to finish it: the goroutine that
       // runs next finishes it (as an assist reaching gcMarkDone would).
-      this.stopTheWorld(m, 'mark', g);
+      this.stopTheWorld(m, 'GC mark termination', g, this.sc.gc!.stwNs);
       return;
     }
     if (!this.stw && this.gc.pending && this.gc.phase === 'off') {
@@ -590,6 +605,12 @@ export class Sched {
         }
         this.nextStep(g!);
         if (this.sc.gc && this.gc.phase === 'off' && this.gc.heapSince >= this.sc.gc.triggerBytes) {
+          if (this.stw) {
+            // Another goroutine is stopping the world: GC starts after (gcStart waits on worldsema).
+            this.gc.pending = true;
+            this.runG(m, g!);
+            return;
+          }
           this.gcStart(m, g!);
           return;
         }
@@ -645,13 +666,20 @@ export class Sched {
       }
       g.pc.pop();
       if (f.end) {
-        if (f.end.k === 'task') this.obs.userTaskEnd(g, f.end.id, g.m, this.now);
-        else this.obs.userRegion(g, f.end.name, false, g.m, this.now);
+        // region.End/task.End are code the goroutine runs: a G whose blocking step was
+        // completed by someone else (a channel peer, a timer) ends them when it runs again.
+        if (g.status === GStatus.Running && g.m?.p) this.endAnnotation(g, f.end, g.m);
+        else (g.pendingEnds ??= []).push(f.end);
       }
       const parent = g.pc[g.pc.length - 1];
       if (!parent) return;
       parent.i++;
     }
+  }
+
+  private endAnnotation(g: G, end: { k: 'task' | 'region'; id: number; name: string }, m: M): void {
+    if (end.k === 'task') this.obs.userTaskEnd(g, end.id, m, this.now);
+    else this.obs.userRegion(g, end.name, false, m, this.now);
   }
 
   /** Run g on m from its current step until it takes time, blocks or ends. */
@@ -738,6 +766,10 @@ export class Sched {
           this.obs.userLog(g, step.category, step.message, m, this.now);
           this.nextStep(g);
           continue;
+        case 'stw':
+          this.nextStep(g);
+          this.stopTheWorld(m, step.reason, g, step.ns);
+          return;
         case 'alloc': {
           const ns = 50 + Math.ceil(step.bytes * 0.05); // mallocgc plus zeroing at ~20 GB/s
           this.busy(m, Act.User, this.symtab.concat(this.stacks.mallocgc, g.userStack), false, ns, Cont.Alloc);
@@ -762,6 +794,7 @@ export class Sched {
       // A goroutine that exits while locked to its thread takes the thread with it.
       m.lockedG = null;
       m.exited = true;
+      this.exitedMs++;
       const p = m.p!;
       this.releasePForHandoff(m);
       m.curg = null;
@@ -950,14 +983,15 @@ export class Sched {
     this.gc.phase = 'stw1';
     this.gc.cycles++;
     this.obs.gcStart(this.gc.cycles, m, this.now);
-    this.stopTheWorld(m, 'sweep', g);
+    this.stopTheWorld(m, 'GC sweep termination', g, this.sc.gc!.stwNs);
   }
 
-  private stopTheWorld(m: M, reason: 'sweep' | 'mark', g: G | null): void {
+  /** stopTheWorld(reason) on m for goroutine g (null: a runtime thread), then workNs of work. */
+  private stopTheWorld(m: M, reason: StwReason, g: G | null, workNs: number): void {
     this.stw = { stopping: true, initiator: m, reason, stoppedP: new Set() };
     this.obs.stwStart(reason, m, this.now);
     m.curg = g;
-    const gcStack = reason === 'sweep' ? this.stacks.stw : this.stacks.markTerm;
+    const gcStack = reason === 'GC sweep termination' ? this.stacks.stw : reason === 'GC mark termination' ? this.stacks.markTerm : this.stacks.stwUser;
     for (const p of this.ps) {
       if (p === m.p) continue;
       if (p.status === PStatus.Idle) {
@@ -976,7 +1010,7 @@ export class Sched {
       }
     }
     const stopWait = 10_000;
-    this.busy(m, Act.G0, g ? this.onBehalf(gcStack, g) : gcStack, true, stopWait + this.sc.gc!.stwNs, Cont.StwWork);
+    this.busy(m, Act.G0, g ? this.onBehalf(gcStack, g) : gcStack, true, stopWait + workNs, Cont.StwWork);
   }
 
   private stwPreempt(m: M, epoch: number): void {
@@ -1000,8 +1034,14 @@ export class Sched {
     p.status = PStatus.GCStop;
     p.m = null;
     m.p = null;
-    (p as P & { stoppedM?: M }).stoppedM = m;
     this.stw!.stoppedP.add(p);
+    if (m.lockedG) {
+      // stoplockedm: a locked M gives its P to the stopping world and sleeps until its own
+      // goroutine is scheduled again; startTheWorld does not hand the P back to it.
+      this.rest(m, Act.Idle);
+      return;
+    }
+    (p as P & { stoppedM?: M }).stoppedM = m;
     this.rest(m, Act.Stopped);
   }
 
@@ -1024,16 +1064,20 @@ export class Sched {
       }
     }
     const g = m.curg;
-    if (this.gc.phase === 'stw1') {
+    if (stw.reason === 'GC sweep termination') {
       this.gc.phase = 'mark';
       const gc = this.sc.gc!;
       this.gc.workersLeft = gc.workers > 0 ? Math.max(1, Math.round(gc.workers * this.sc.gomaxprocs)) : 0;
       this.q.push(this.now + gc.markNs, EV_GC_MARK_DONE, null);
       for (let i = 0; i < this.gc.workersLeft && this.idleP.length > 0; i++) this.startm(this.idleP.pop()!, false);
-    } else {
+    } else if (stw.reason === 'GC mark termination') {
       this.gc.phase = 'off';
       this.gc.heapSince = 0;
       this.obs.gcDone(m, this.now);
+    }
+    if (this.gc.markDoneWaiting) {
+      this.gc.markDoneWaiting = false;
+      this.gcMarkDone();
     }
     if (g?.system) {
       this.parkWorker(g); // the mark worker that ran mark termination
@@ -1076,6 +1120,11 @@ export class Sched {
   }
 
   private gcMarkDone(): void {
+    if (this.stw) {
+      // Someone else holds the world stopped (worldsema): mark termination waits for it.
+      this.gc.markDoneWaiting = true;
+      return;
+    }
     // Dedicated workers stop; the first one runs mark termination (gcMarkDone) on its M
     // before it parks, the others park at once.
     let initiator: G | null = null;
@@ -1092,7 +1141,7 @@ export class Sched {
     this.gc.workersLeft = 0;
     this.gc.phase = 'stw2';
     if (initiator) {
-      this.stopTheWorld(initiator.m!, 'mark', initiator);
+      this.stopTheWorld(initiator.m!, 'GC mark termination', initiator, this.sc.gc!.stwNs);
       return;
     }
     // No worker ran (all Ps busy with locked or syscall work): the next M to schedule

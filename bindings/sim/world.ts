@@ -67,6 +67,9 @@ export class G {
   system = false;
   /** P whose timers own this G's sleep, for the wakeup. */
   timerP: P | null = null;
+  /** Task and region ends reached while the G was not running (its blocking step completed
+   *  on another G's behalf): region.End and task.End run when the G runs again. */
+  pendingEnds: { k: 'task' | 'region'; id: number; name: string }[] | null = null;
   constructor(
     readonly id: number,
     readonly tmpl: number,

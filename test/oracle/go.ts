@@ -125,7 +125,7 @@ function firstError(stderr: string, status: number | null): string {
 }
 
 /** Wire events of the Go1.22+ format that are structure, not timed events (not counted by stats). */
-const V2_STRUCTURAL = new Set(['EventBatch', 'Stacks', 'Stack', 'Strings', 'String', 'CPUSamples', 'Frequency', 'Sync', 'ClockSnapshot']);
+const V2_STRUCTURAL = new Set(['EventBatch', 'ExperimentalBatch', 'Stacks', 'Stack', 'Strings', 'String', 'CPUSamples', 'Frequency', 'Sync', 'ClockSnapshot']);
 
 /**
  * `go tool trace -d` (1.19, 1.21) or `-d=2` (1.22+) of a trace. For v1 each stdout line is one
@@ -134,11 +134,26 @@ const V2_STRUCTURAL = new Set(['EventBatch', 'Stacks', 'Stack', 'Strings', 'Stri
  * `binary` is passed for go 1.5/1.6 traces, which Go refuses to symbolize without one.
  */
 export function goTraceDump(tc: Toolchain, trace: Uint8Array | string, binary?: string): GoVerdict {
+  const { error, counts } = dump(tc, trace, binary, false);
+  return { error, counts };
+}
+
+/**
+ * goTraceDump, also returning the event lines `-d` printed ("TS Name p=.. g=.. off=.. args",
+ * v1), for comparisons of every event rather than counts.
+ */
+export function goTraceDumpLines(tc: Toolchain, trace: Uint8Array | string, binary?: string): GoVerdict & { lines: string[] } {
+  const { error, counts, lines } = dump(tc, trace, binary, true);
+  return { error, counts, lines };
+}
+
+function dump(tc: Toolchain, trace: Uint8Array | string, binary: string | undefined, keep: boolean): GoVerdict & { lines: string[] } {
   const file = typeof trace === 'string' ? trace : scratchFile(trace);
   const v2 = tc.release >= '1.22';
   const args = ['tool', 'trace', v2 ? '-d=2' : '-d', ...(binary ? [binary] : []), file];
   const r = spawnSync(tc.go, args, { encoding: 'utf8', env: tc.env, maxBuffer: 1 << 30 });
   const counts: Record<string, number> = {};
+  const lines: string[] = [];
   const ok = r.status === 0 && !/failed to|error/i.test(r.stderr.replace(/^.*Parsing trace\.\.\.$/gm, ''));
   for (const line of r.stdout.split('\n')) {
     if (v2) {
@@ -148,8 +163,9 @@ export function goTraceDump(tc: Toolchain, trace: Uint8Array | string, binary?: 
       const m = /^\d+ (\w+) p=/.exec(line);
       if (m) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
     }
+    if (keep && line !== '') lines.push(line);
   }
-  return { error: ok ? '' : firstError(r.stderr, r.status), counts };
+  return { error: ok ? '' : firstError(r.stderr, r.status), counts, lines };
 }
 
 const validators = new Map<OracleRelease, string>();
@@ -256,6 +272,18 @@ export function goPprofRaw(tc: Toolchain, profile: Uint8Array | string): { out: 
   const file = typeof profile === 'string' ? profile : scratchFile(profile, '.pprof');
   const r = spawnSync(tc.go, ['tool', 'pprof', '-raw', file], { encoding: 'utf8', env: tc.env, maxBuffer: 1 << 28 });
   return { out: r.stdout, error: r.status === 0 ? '' : firstError(r.stderr, r.status) };
+}
+
+/** goBuild without blocking: builds with two releases can then run side by side. */
+export function goBuildAsync(tc: Toolchain, pkg: string, out: string, opts: { cwd?: string; cgo?: boolean } = {}): Promise<void> {
+  const env = { ...tc.env, CGO_ENABLED: opts.cgo ? '1' : '0' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(tc.go, ['build', '-o', out, pkg], { cwd: opts.cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`go build ${pkg} (${tc.version}) failed: ${stderr}`))));
+  });
 }
 
 /** Build a Go program (a directory or file of this repository or of GOROOT) with a release. */

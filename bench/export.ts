@@ -19,6 +19,7 @@ import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome.ts';
 import { exportChromeCommand } from '../bindings/formats/chrome-cli.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { GO119_DIR } from '../test/data.ts';
 
 export interface ExportBenchRow {
   name: string;
@@ -40,7 +41,7 @@ export interface ExportBenchRow {
 }
 
 const MB = 1 << 20;
-const FIX = '/work/shared/fixtures/go1.19';
+const FIX = GO119_DIR; // the real Go 1.19 fixtures (test/fixtures/go1.19)
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,11 +67,7 @@ async function time(rounds: number, f: () => unknown): Promise<{ wall: number; c
 function inputs(): { name: string; bytes: Uint8Array }[] {
   const out: { name: string; bytes: Uint8Array }[] = [];
   for (const f of ['hog', 'annot', 'mixed']) {
-    try {
-      out.push({ name: `go1.19 fixture ${f}`, bytes: new Uint8Array(readFileSync(join(FIX, `${f}.trace`))) });
-    } catch {
-      // fixtures absent: simulator traces only
-    }
+    out.push({ name: `go1.19 fixture ${f}`, bytes: new Uint8Array(readFileSync(join(FIX, `${f}.trace`))) });
   }
   out.push({ name: 'sim go1.19 default 2s', bytes: simulate(DEFAULT_SCENARIO, { overrides: { go: '1.19', duration: '2s' }, trace: true }).trace! });
   try {

@@ -34,8 +34,9 @@ import { fileURLToPath } from 'node:url';
 import { decodeUvarint, encodeUvarint } from '../bindings/formats/uvarint.ts';
 import { readTrace, readTraceBatches, validateTrace, v1, v2 } from '../bindings/formats/index.ts';
 import { concatBytes } from '../bindings/formats/bytes.ts';
+import { GO119_DIR } from '../test/data.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/go1.19/', import.meta.url));
+const FIXTURES = GO119_DIR; // the real Go 1.19 fixtures (test/fixtures/go1.19)
 const SELF = fileURLToPath(import.meta.url);
 const CACHE = join(tmpdir(), 'gotracesim-bench');
 const GO = '/usr/lib/go-1.19/bin/go';

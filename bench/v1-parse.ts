@@ -1,5 +1,6 @@
 // Standalone timing of the go 1.19 (v1) trace reader: validateV1 and parseV1 on the real
-// fixtures (../shared/fixtures/go1.19/*.trace) and on a large trace tiled from them.
+// fixtures (test/fixtures/go1.19/*.trace, written by scripts/fixtures.sh) and on a large trace
+// tiled from them.
 //
 //   npx tsx bench/v1-parse.ts                 # fixtures + a ~100 MB tiled trace
 //   npx tsx bench/v1-parse.ts --big-mb 300    # size of the tiled trace
@@ -17,9 +18,9 @@
 import { Bench } from 'tinybench';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeUvarint, encodeUvarint } from '../bindings/formats/uvarint.ts';
 import { tileV1 } from './parse.ts';
+import { GO119_DIR, V1_FIXTURES } from '../test/data.ts';
 import {
   parseV1,
   validateV1,
@@ -39,8 +40,8 @@ import {
   argCountCode,
 } from '../bindings/formats/v1/index.ts';
 
-const FIXTURES = fileURLToPath(new URL('../../shared/fixtures/go1.19/', import.meta.url));
-const NAMES = ['hog', 'annot', 'mixed'];
+const FIXTURES = GO119_DIR;
+const NAMES: readonly string[] = V1_FIXTURES;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -1,8 +1,11 @@
 // Seeded mutation fuzzer for the trace readers (shared by scripts/fuzz.ts and
 // test/formats-fuzz.test.ts).
 //
-// Corpus: Go's conformance traces (../shared/conformance/go122, as wire bytes via textToWire and
-// as text), the byte inputs of ../shared/conformance/bad-go122, and the real go 1.19 fixtures.
+// Corpus (test/data.ts): Go's own trace parser tests from GOROOT of an installed Go 1.23
+// (src/internal/trace/testdata/tests) plus our Go1.25 text test (test/fixtures/go1.25), each as
+// wire bytes via textToWire and as text; the inputs of Go's FuzzReader corpus in the same GOROOT
+// (named bad-go122/NAME, as they once broke a reader); and the real go 1.19 fixtures
+// (test/fixtures/go1.19). Without Go 1.23 loadCorpus throws an error that says how to get it.
 // Case i of seed s is a pure function of (s, i): a corpus entry and 1-3 mutations (bit flips,
 // truncations, splices from another entry, byte stomps with interesting values, range
 // duplication/deletion, varint stretching). Each case runs validateTrace, and every third case also
@@ -12,38 +15,25 @@
 // Bounds: every case must finish within `maxCaseMs` (a hang shows up as a time-out of the run);
 // the heap above the baseline is sampled after each case and its maximum reported.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TraceError, readTrace, textToWire, traceSummary, validateTrace } from '../bindings/formats/index.ts';
-
-const SHARED = fileURLToPath(new URL('../../shared/', import.meta.url));
+import { conformanceTests, fixtureTrace, goFuzzCorpus, requireGoroot, V1_FIXTURES } from '../test/data.ts';
 
 export interface Seed {
   name: string;
   bytes: Uint8Array;
 }
 
-/** The seed corpus (see the header). */
-export function loadCorpus(): Seed[] {
+/** The seed corpus (see the header); goroot: an installed Go 1.23's (found by default). */
+export function loadCorpus(goroot: string = requireGoroot('the fuzz corpus (scripts/fuzz-lib.ts)')): Seed[] {
   const out: Seed[] = [];
-  const conf = join(SHARED, 'conformance/go122');
-  for (const f of readdirSync(conf).filter((f) => f.endsWith('.test')).sort()) {
-    const src = readFileSync(join(conf, f), 'utf8');
-    const text = src.slice(src.indexOf('-- trace --\n') + 12);
+  for (const { name: f, text } of conformanceTests(goroot)) {
     const w = textToWire(text);
     if (w instanceof TraceError) throw new Error(`${f}: ${w.message}`);
     out.push({ name: `${f}:wire`, bytes: w });
     if (text.length < 20000) out.push({ name: `${f}:text`, bytes: new TextEncoder().encode(text) });
   }
-  const bad = join(SHARED, 'conformance/bad-go122');
-  for (const f of readdirSync(bad).filter((f) => f.endsWith('.bin')).sort()) {
-    out.push({ name: `bad-go122/${f}`, bytes: new Uint8Array(readFileSync(join(bad, f))) });
-  }
-  const v1 = join(SHARED, 'fixtures/go1.19');
-  for (const f of readdirSync(v1).filter((f) => f.endsWith('.trace')).sort()) {
-    out.push({ name: `go1.19/${f}`, bytes: new Uint8Array(readFileSync(join(v1, f))) });
-  }
+  for (const { name, bytes } of goFuzzCorpus(goroot)) out.push({ name: `bad-go122/${name}`, bytes });
+  for (const f of [...V1_FIXTURES].sort()) out.push({ name: `go1.19/${f}.trace`, bytes: fixtureTrace(f) });
   return out;
 }
 
@@ -202,20 +192,25 @@ export async function runCase(index: number, m: Mutant): Promise<CaseResult> {
   let message = err ? err.message : 'OK';
   if (!failure && index % 3 === 0) {
     const src = index % 5 === 0 && m.seed.endsWith(':wire') ? chunked(m.bytes, 1 + (index % 97)) : m.bytes;
+    // The readers (readTrace, traceSummary) are Go's reader; validateTrace adds Go's validator
+    // (Go1.22+), so it refuses at least what they refuse. The summary counts wire events: not
+    // the events the reader infers (offset -1).
     let n = 0;
+    let readErr = false;
     try {
-      for await (const _ of readTrace(src)) n++;
+      for await (const ev of readTrace(src)) if (ev.offset >= 0) n++;
     } catch (e) {
+      readErr = true;
       failure = classify(e);
       if (!err && !failure) failure = `readTrace failed on a trace validateTrace accepted: ${(e as Error).message}`;
     }
     try {
       const s = await traceSummary(m.bytes);
-      if (err) failure ??= 'traceSummary succeeded on a trace validateTrace rejected';
+      if (readErr) failure ??= 'traceSummary succeeded on a trace readTrace rejected';
       else if (s.totalEvents !== n) failure ??= `summary counts ${s.totalEvents} events, readTrace ${n}`;
     } catch (e) {
       failure ??= classify(e);
-      if (!err) failure ??= `traceSummary failed on a trace validateTrace accepted: ${(e as Error).message}`;
+      if (!readErr) failure ??= `traceSummary failed on a trace readTrace accepted: ${(e as Error).message}`;
     }
   }
   const ms = performance.now() - t0;
@@ -238,8 +233,8 @@ export interface FuzzReport {
   bySeed: Record<string, number>;
 }
 
-export async function fuzz(opts: { seed: number; cases: number; start?: number; onProgress?: (done: number) => void }): Promise<FuzzReport> {
-  const corpus = loadCorpus();
+export async function fuzz(opts: { seed: number; cases: number; start?: number; goroot?: string; onProgress?: (done: number) => void }): Promise<FuzzReport> {
+  const corpus = loadCorpus(opts.goroot);
   const start = opts.start ?? 0;
   const base = process.memoryUsage().heapUsed;
   const rep: FuzzReport = {

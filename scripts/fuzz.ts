@@ -1,7 +1,8 @@
 // npm run fuzz [-- --cases N] [--seed S] [--start I] [--json]
-// Runs the seeded mutation fuzzer (scripts/fuzz-lib.ts) over the conformance traces and the
-// go 1.19 fixtures: ≥ 10^4 cases by default. Prints a summary; exit 1 if any case failed
-// (another exception than a TraceError, or an "internal error"), with the case ids to replay:
+// Runs the seeded mutation fuzzer (scripts/fuzz-lib.ts) over the conformance traces (Go's, read
+// from an installed Go 1.23's GOROOT, and ours) and the go 1.19 fixtures: ≥ 10^4 cases by
+// default. Prints a summary; exit 1 if any case failed (another exception than a TraceError, or
+// an "internal error"), with the case ids to replay:
 //   npm run fuzz -- --seed S --start I --cases 1
 import { fuzz, loadCorpus, mutate } from './fuzz-lib.ts';
 

@@ -21,11 +21,12 @@ import { extractReportData } from '../bindings/runtime/report.ts';
 import { traceSummary } from '../bindings/formats/index.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { fixtureCounts, fixturePath } from './data.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-const FIXTURE = fileURLToPath(new URL('../../shared/fixtures/go1.19/hog.trace', import.meta.url));
+const FIXTURE = fixturePath('hog'); // a real Go 1.19 trace (test/fixtures/go1.19)
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`test/browser.test.ts: skipped: ${CHROMIUM} is absent (apt-get install -y chromium; .ci/run installs it)`);
 
@@ -218,8 +219,7 @@ describe.skipIf(!HAVE_CHROMIUM)('in headless Chromium', () => {
     const want = await traceSummary(new Uint8Array(readFileSync(FIXTURE)));
     const got = await page.evaluate(() => ({ ...document.getElementById('result')!.dataset }));
     expect(got).toMatchObject({ format: want.format, events: String(want.totalEvents), goroutines: String(want.goroutines.length), samples: String(want.cpuSamples.total) });
-    const goCounts = readFileSync(FIXTURE.replace(/\.trace$/, '.counts'), 'utf8');
-    expect(got.samples).toBe(/(\d+)\s+CPUSample/.exec(goCounts)![1]);
+    expect(got.samples).toBe(String(fixtureCounts('hog').CPUSample));
     expect(await page.textContent('#format')).toBe('go1.19');
     await page.screenshot({ path: join(ARTIFACTS, 'examples-upload.png'), fullPage: true });
 

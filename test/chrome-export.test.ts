@@ -3,8 +3,10 @@
 // exactly the trace's: one goroutine slice per execution interval `go tool trace -d` shows (per
 // goroutine, at the same P and time), one CPU-sample instant per CPUSample, one GC slice per
 // GCStart, one region slice per region. The CLI's exit codes and atomic output.
+// Data: the real Go 1.19 fixtures (test/fixtures/go1.19, with what `go tool trace -d` counted in
+// them) and Go's own text tests read from GOROOT (test/data.ts).
 import { describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,17 +28,14 @@ import { countsV2, readV2Sync, textToWire } from '../bindings/formats/v2/index.t
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
 import type { Scenario } from '../bindings/sim/scenario.ts';
+import { conformanceTests, fixtureCounts, fixturePath, fixtureTrace, goTextTestsDir, V1_FIXTURES, type V1Fixture } from './data.ts';
+import { describeWithGo, type Toolchain } from './oracle/go.ts';
 
 vi.setConfig({ testTimeout: 60_000 });
 
-const FIX = '/work/shared/fixtures/go1.19';
-const CONF = '/work/shared/conformance/go122';
-const GO = '/usr/lib/go-1.19/bin/go';
-const hasGo = existsSync(GO);
 const dir = mkdtempSync(join(tmpdir(), 'gts-chrome-'));
-const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
 
-const fixture = (name: string) => new Uint8Array(readFileSync(join(FIX, `${name}.trace`)));
+const fixture = (name: V1Fixture) => fixtureTrace(name);
 
 /** What an export contains, counted by kind. */
 function tally(t: ChromeTrace) {
@@ -64,8 +63,8 @@ function tally(t: ChromeTrace) {
 }
 
 /** `go tool trace -d FILE`: events as lines "ts Name p=P g=G off=O args...". */
-function goDump(file: string): { name: string; ts: number; p: number; args: Record<string, string> }[] {
-  const r = spawnSync(GO, ['tool', 'trace', '-d', file], { encoding: 'utf8', env, maxBuffer: 1 << 30 });
+function goDump(tc: Toolchain, file: string): { name: string; ts: number; p: number; args: Record<string, string> }[] {
+  const r = spawnSync(tc.go, ['tool', 'trace', '-d', file], { encoding: 'utf8', env: tc.env, maxBuffer: 1 << 30 });
   expect(r.status, r.stderr).toBe(0);
   const out = [];
   for (const line of r.stdout.split('\n')) {
@@ -81,13 +80,16 @@ function goDump(file: string): { name: string; ts: number; p: number; args: Reco
   return out;
 }
 
-// Measured with Go 1.19.8's `go tool trace -d` on the fixtures (also in their *.counts):
-// execution intervals = GoStart + GoStartLabel lines; regions = UserRegion lines / 2.
-const EXPECTED: Record<string, { slices: number; cpu: number; gc: number; stw: number; regions: number; logs: number; tasks: number }> = {
-  hog: { slices: 59919, cpu: 30, gc: 0, stw: 0, regions: 2, logs: 0, tasks: 0 },
-  annot: { slices: 71414, cpu: 19, gc: 0, stw: 0, regions: 3, logs: 6, tasks: 1 },
-  mixed: { slices: 45966 + 116, cpu: 41, gc: 24, stw: 48, regions: 0, logs: 0, tasks: 0 },
-};
+// What Go 1.19.8's `go tool trace -d` counted in each fixture (its *.counts): execution
+// intervals = GoStart + GoStartLabel lines; regions = UserRegion lines / 2 (each begins and ends
+// inside the trace); GC and STW slices = GCStart and GCSTWStart lines.
+const EXPECTED: Record<V1Fixture, { slices: number; cpu: number; gc: number; stw: number; regions: number; logs: number; tasks: number }> = Object.fromEntries(
+  V1_FIXTURES.map((name) => {
+    const c = fixtureCounts(name);
+    const n = (k: string) => c[k] ?? 0;
+    return [name, { slices: n('GoStart') + n('GoStartLabel'), cpu: n('CPUSample'), gc: n('GCStart'), stw: n('GCSTWStart'), regions: n('UserRegion') / 2, logs: n('UserLog'), tasks: n('UserTaskCreate') }];
+  }),
+) as Record<V1Fixture, { slices: number; cpu: number; gc: number; stw: number; regions: number; logs: number; tasks: number }>;
 
 describe('validateChromeTrace: the Trace Event Format rules', () => {
   const base = (): { traceEvents: Record<string, unknown>[]; stackFrames: Record<string, unknown>; displayTimeUnit: string } => ({
@@ -159,13 +161,21 @@ describe('validateChromeTrace: the Trace Event Format rules', () => {
 
 describe('export of the real Go 1.19 fixtures', () => {
   const exports = new Map<string, ChromeTrace>();
-  const get = (name: string) => {
+  const get = (name: V1Fixture) => {
     let t = exports.get(name);
     if (!t) exports.set(name, (t = toChromeTrace(fixture(name))));
     return t;
   };
 
-  for (const name of Object.keys(EXPECTED)) {
+  it('the fixtures have what these tests look at (per go tool trace -d)', () => {
+    expect(EXPECTED.hog).toMatchObject({ regions: 2, logs: 0, tasks: 0, gc: 0 });
+    expect(EXPECTED.annot).toMatchObject({ regions: 3, logs: 6, tasks: 1 });
+    for (const name of V1_FIXTURES) expect(EXPECTED[name].cpu, name).toBeGreaterThan(0);
+    expect(EXPECTED.mixed.gc).toBeGreaterThan(0);
+    expect(EXPECTED.mixed.stw).toBe(2 * EXPECTED.mixed.gc);
+  });
+
+  for (const name of V1_FIXTURES) {
     const want = EXPECTED[name];
     it(`${name}: validates; slices = execution intervals, CPU samples, GC, STW, regions, logs, tasks`, () => {
       const t = get(name);
@@ -239,29 +249,32 @@ describe('export of the real Go 1.19 fixtures', () => {
     const c = tally(get('mixed'));
     const onG = c.syscalls.filter((e) => e.tid! >= TID_G0);
     expect(onG.map((e) => `${e.args!.g}@${Math.round(e.ts! * 1000)}-${Math.round((e.ts! + e.dur!) * 1000)}`).sort()).toEqual(want.sort());
-    expect(want.length).toBe(4);
+    expect(want.length).toBe(fixtureCounts('mixed').GoSysExit);
+    expect(want.length).toBeGreaterThan(0);
     for (const e of onG) expect(c.threadNames.get(e.tid!)).toMatch(new RegExp(`^G${e.args!.g}( |$)`));
     // Every syscall entry is also marked on its P, inside the goroutine's slice.
     expect(c.syscalls.filter((e) => e.tid! < TID_G0 && e.dur === 0).length).toBe(entries);
   });
 
-  it.skipIf(!hasGo)('go tool trace -d agrees: intervals (P, start time, goroutine), CPU samples, GC cycles, regions', () => {
-    for (const name of Object.keys(EXPECTED)) {
-      const d = goDump(join(FIX, `${name}.trace`));
-      const starts = d.filter((e) => e.name === 'GoStart' || e.name === 'GoStartLabel');
-      expect(starts.length, name).toBe(EXPECTED[name].slices);
-      expect(d.filter((e) => e.name === 'CPUSample').length, name).toBe(EXPECTED[name].cpu);
-      expect(d.filter((e) => e.name === 'GCStart').length, name).toBe(EXPECTED[name].gc);
-      expect(d.filter((e) => e.name === 'UserRegion').length, name).toBe(2 * EXPECTED[name].regions);
-      const c = tally(get(name));
-      const want = starts.map((e) => `${e.p}@${e.ts}@${e.args.g}`).sort();
-      const got = c.goroutine.map((e) => `${e.tid! - TID_P0}@${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort();
-      expect(got).toEqual(want);
-      // CPU samples: same times and goroutines.
-      const wantCpu = d.filter((e) => e.name === 'CPUSample').map((e) => `${e.ts}@${e.args.g}`).sort();
-      expect(c.cpu.map((e) => `${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort()).toEqual(wantCpu);
-    }
-  }, 60_000);
+  describeWithGo('1.19', 'against go tool trace -d', (tc) => {
+    it('go tool trace -d agrees: intervals (P, start time, goroutine), CPU samples, GC cycles, regions', () => {
+      for (const name of V1_FIXTURES) {
+        const d = goDump(tc, fixturePath(name));
+        const starts = d.filter((e) => e.name === 'GoStart' || e.name === 'GoStartLabel');
+        expect(starts.length, name).toBe(EXPECTED[name].slices);
+        expect(d.filter((e) => e.name === 'CPUSample').length, name).toBe(EXPECTED[name].cpu);
+        expect(d.filter((e) => e.name === 'GCStart').length, name).toBe(EXPECTED[name].gc);
+        expect(d.filter((e) => e.name === 'UserRegion').length, name).toBe(2 * EXPECTED[name].regions);
+        const c = tally(get(name));
+        const want = starts.map((e) => `${e.p}@${e.ts}@${e.args.g}`).sort();
+        const got = c.goroutine.map((e) => `${e.tid! - TID_P0}@${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort();
+        expect(got).toEqual(want);
+        // CPU samples: same times and goroutines.
+        const wantCpu = d.filter((e) => e.name === 'CPUSample').map((e) => `${e.ts}@${e.args.g}`).sort();
+        expect(c.cpu.map((e) => `${Math.round(e.ts! * 1000)}@${e.args!.g}`).sort()).toEqual(wantCpu);
+      }
+    }, 60_000);
+  });
 
   it('CPU samples carry their stack: sf resolves through stackFrames to the same frames as args.stack', () => {
     const t = get('mixed');
@@ -278,7 +291,8 @@ describe('export of the real Go 1.19 fixtures', () => {
       expect(chain).toEqual(text);
     }
     expect(withStack).toBe(sampleStacks.filter((s) => s.length > 0).length);
-    expect(withStack).toBeGreaterThan(30);
+    // Every CPU sample go tool trace -d counted has a stack here.
+    expect(withStack).toBe(fixtureCounts('mixed').CPUSample);
     // Sample stacks, innermost first, as the reader gives them.
     expect(c.cpu.filter((e) => e.sf).map((e) => String(e.args!.stack).split('\n')[0].split(' ')[0]).sort()).toEqual(
       sampleStacks.filter((s) => s.length > 0).map((s) => s[0]).sort(),
@@ -293,7 +307,8 @@ describe('export of the real Go 1.19 fixtures', () => {
       expect(r.name).toBe('step');
       expect(c.threadNames.get(r.tid!)).toMatch(/^G\d+/);
     }
-    expect(c.logs.map((e) => e.args!.category)).toEqual(Array(6).fill('worker'));
+    // Each of tracegen's 3 annot goroutines logs once under "worker" and once under "phase".
+    expect(c.logs.map((e) => e.args!.category).sort()).toEqual(['phase', 'phase', 'phase', 'worker', 'worker', 'worker']);
     expect(c.taskB[0].name).toBe('job');
     expect(c.taskE[0].id).toBe(c.taskB[0].id);
   });
@@ -383,7 +398,7 @@ describe('export of simulator traces', () => {
           }
           expect(c.goroutine.length).toBe((counts.GoStart ?? 0) + (counts.GoStartLabel ?? 0) + (counts.GoStartLocal ?? 0));
           expect(c.gc.length).toBe(counts.GCStart ?? 0);
-          expect(c.stw.length).toBe(counts.GCSTWStart ?? 0);
+          expect(c.stw.length).toBe(counts.GCSTWStart ?? counts.STWStart ?? 0); // STWStart: Go 1.21's name
           // Every region starts inside the trace (some are still open at its end).
           expect(c.regions.length).toBe(regionStarts);
           expect(c.logs.length).toBe(counts.UserLog ?? 0);
@@ -428,11 +443,14 @@ describe('export of simulator traces', () => {
   }
 });
 
-describe("export of Go's own v2 text traces (conformance tests)", () => {
-  const files = readdirSync(CONF).filter((f) => f.endsWith('.test'));
-  for (const f of files) {
-    const text = readFileSync(join(CONF, f), 'utf8');
-    const ok = /-- expect --\nSUCCESS/.test(text);
+describeWithGo('1.23', "export of Go's own v2 text traces (conformance tests, from GOROOT, and ours)", (tc) => {
+  const tests = tc ? conformanceTests(tc.goroot) : [];
+  const conf = (name: string) => readFileSync(join(goTextTestsDir(tc.goroot), name), 'utf8');
+  it('found the text tests', () => {
+    expect(tests.filter((t) => t.name.startsWith('go122-')).length).toBeGreaterThanOrEqual(13);
+    expect(tests.filter((t) => t.name.includes('go125')).length).toBeGreaterThanOrEqual(1);
+  });
+  for (const { name: f, file: text, ok } of tests) {
     it(`${f}: ${ok ? 'exports and validates' : 'is rejected with a TraceError'}`, () => {
       if (!ok) {
         expect(() => toChromeTrace(text)).toThrow(TraceError);
@@ -453,7 +471,7 @@ describe("export of Go's own v2 text traces (conformance tests)", () => {
   }
 
   it('annotations: the exact regions, task and log of go122-annotations', () => {
-    const t = toChromeTrace(readFileSync(join(CONF, 'go122-annotations.test'), 'utf8'));
+    const t = toChromeTrace(conf('go122-annotations.test'));
     const c = tally(t);
     const regions = c.regions.map((e) => `${c.threadNames.get(e.tid!)}:${e.name}`).sort();
     expect(regions).toEqual([
@@ -476,7 +494,7 @@ describe("export of Go's own v2 text traces (conformance tests)", () => {
   });
 
   it('a syscall whose P is stolen: the goroutine slice ends at ProcSteal, the syscall at GoSyscallEndBlocked', () => {
-    const t = toChromeTrace(readFileSync(join(CONF, 'go122-syscall-steal-proc-simple.test'), 'utf8'));
+    const t = toChromeTrace(conf('go122-syscall-steal-proc-simple.test'));
     const c = tally(t);
     const g1 = c.goroutine.filter((e) => e.args!.g === 1);
     expect(g1.map((e) => e.args!.end)).toEqual(['ProcSteal']);
@@ -509,15 +527,22 @@ describe('gotracesim export --chrome (CLI function)', () => {
     expect(readdirSync(d).sort()).toEqual(['annot.trace', 'annot.trace.json', 'x.json']);
   });
 
-  it("reads Go's text format and v2 wire traces too", async () => {
+  describeWithGo('1.23', "Go's text format (a test file from GOROOT)", (tc) => {
+    it("reads Go's text format too", async () => {
+      const d = newDir();
+      const f = join(d, 'annotations.test');
+      writeFileSync(f, readFileSync(join(goTextTestsDir(tc.goroot), 'go122-annotations.test')));
+      expect(await exportChromeCommand(['--chrome', f], quiet)).toBe(0);
+      const t = JSON.parse(readFileSync(`${f}.json`, 'utf8'));
+      expect(validateChromeTrace(t)).toEqual([]);
+      expect(t.otherData).toMatchObject({ kind: 'text', format: 'go1.22' });
+      expect(tally(t).regions.length).toBe(5);
+      expect(readdirSync(d).sort()).toEqual(['annotations.test', 'annotations.test.json']);
+    });
+  });
+
+  it('reads v2 wire traces too', async () => {
     const d = newDir();
-    const f = join(d, 'annotations.test');
-    writeFileSync(f, readFileSync(join(CONF, 'go122-annotations.test')));
-    expect(await exportChromeCommand(['--chrome', f], quiet)).toBe(0);
-    const t = JSON.parse(readFileSync(`${f}.json`, 'utf8'));
-    expect(validateChromeTrace(t)).toEqual([]);
-    expect(t.otherData).toMatchObject({ kind: 'text', format: 'go1.22' });
-    expect(tally(t).regions.length).toBe(5);
     const v2 = join(d, 'sim.trace');
     const bytes = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '50ms' }, trace: true }).trace!;
     writeFileSync(v2, bytes);
@@ -526,7 +551,7 @@ describe('gotracesim export --chrome (CLI function)', () => {
     expect(io.e).toMatch(/wrote .*sim\.json \(go1\.23 trace: \d+ events/);
     const t2 = JSON.parse(readFileSync(join(d, 'sim.json'), 'utf8'));
     expect(t2).toEqual(toChromeTrace(bytes));
-    expect(readdirSync(d).sort()).toEqual(['annotations.test', 'annotations.test.json', 'sim.json', 'sim.trace']);
+    expect(readdirSync(d).sort()).toEqual(['sim.json', 'sim.trace']);
   });
 
   it('usage errors exit 2', async () => {
@@ -562,7 +587,7 @@ describe('gotracesim export --chrome (CLI function)', () => {
     const d = newDir();
     const cases: [string, Uint8Array, RegExp][] = [
       ['junk.trace', new TextEncoder().encode('this is not a trace at all'), /junk\.trace: invalid trace at byte offset 0: not a Go execution trace/],
-      ['v1cut.trace', fixture('mixed').subarray(0, 300_001), /v1cut\.trace: invalid trace at byte offset \d+/],
+      ['v1cut.trace', fixture('mixed').subarray(0, (fixture('mixed').length >> 1) + 1), /v1cut\.trace: invalid trace at byte offset \d+/],
     ];
     const v2 = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '300ms' }, trace: true }).trace!;
     // Cut inside the last generation's data: earlier generations export before the error is found.

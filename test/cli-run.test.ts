@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProfile } from '../bindings/formats/pprof.ts';
+import { describeWithGo, goCheckV2, goPprofRaw, goTraceDump } from './oracle/go.ts';
 
 const CLI = fileURLToPath(new URL('../build/lib/cli.js', import.meta.url));
-const GO = '/usr/lib/go-1.19/bin/go';
-const hasGo = existsSync(GO);
 
 function gts(args: string[], cwd?: string) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd });
@@ -88,34 +87,42 @@ describe('gotracesim run', () => {
   });
 });
 
-describe.skipIf(!hasGo)('go tool trace (Go 1.19) reads the trace.out run writes for Go 1.19', () => {
-  it('parses it with -d, the per-type counts equal the summary\'s', () => {
-    const dir = tmp();
-    const out = join(dir, 'out');
+// The CLI's trace.out, judged by the Go that reads each format (oracle-writers.test.ts judges the API's).
+describeWithGo('1.19', 'go tool trace -d (Go 1.19) reads the trace.out run writes for Go 1.19', (tc) => {
+  it("parses it, the per-type counts equal the summary's", () => {
+    const out = join(tmp(), 'out');
     expect(gts(['run', '-o', out, '--go', '1.19', '--duration', '200ms']).status).toBe(0);
-    const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
-    const r = spawnSync(GO, ['tool', 'trace', '-d', join(out, 'trace.out')], { encoding: 'utf8', env, maxBuffer: 1 << 28 });
-    expect(r.status).toBe(0);
-    const counts: Record<string, number> = {};
-    for (const m of r.stdout.matchAll(/^\d+ (\w+) p=/gm)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
-    expect(counts).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trace.events);
+    const r = goTraceDump(tc, join(out, 'trace.out'));
+    expect(r.error).toBe('');
+    expect(r.counts).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trace.events);
   });
 });
 
-describe.skipIf(!hasGo)('go tool pprof (Go 1.19) reads what run writes', () => {
-  it('parses cpu.pprof with -raw and sees the same samples and labels', () => {
-    const dir = tmp();
-    const out = join(dir, 'out');
-    expect(gts(['run', '-o', out]).status).toBe(0);
-    const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
-    const r = spawnSync(GO, ['tool', 'pprof', '-raw', join(out, 'cpu.pprof')], { encoding: 'utf8', env });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^PeriodType: cpu nanoseconds\nPeriod: 10000000\n/m);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
-    // Sample lines: "  count  nanos: loc ids"; their counts add up to the profile's.
-    const counts = [...r.stdout.matchAll(/^\s+(\d+)\s+(\d+): [\d ]+$/gm)].map((m) => Number(m[1]));
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(summary.profile.inProfile + summary.profile.lostToOverflow);
-    expect(r.stdout).toMatch(/worker:\[hash\]/);
-    expect(r.stdout).toMatch(/main\.hashWorker \/app\/main\.go:41/);
+describeWithGo('1.23', 'gotracevalidate (Go 1.23) accepts the trace.out run writes by default', (tc) => {
+  it("valid, the per-type counts equal the summary's", () => {
+    const out = join(tmp(), 'out');
+    expect(gts(['run', '-o', out, '--duration', '200ms']).status).toBe(0);
+    const r = goCheckV2(tc, readFileSync(join(out, 'trace.out')));
+    expect(r.error).toBe('');
+    expect(r.counts).toEqual(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).trace.events);
   });
 });
+
+for (const release of ['1.19', '1.23'] as const) {
+  describeWithGo(release, `go tool pprof -raw (Go ${release}) reads what run writes`, (tc) => {
+    it('parses cpu.pprof and sees the same samples and labels', () => {
+      const dir = tmp();
+      const out = join(dir, 'out');
+      expect(gts(['run', '-o', out, '--go', release === '1.19' ? '1.19' : '1.23']).status).toBe(0);
+      const r = goPprofRaw(tc, join(out, 'cpu.pprof'));
+      expect(r.error).toBe('');
+      expect(r.out).toMatch(/^PeriodType: cpu nanoseconds\nPeriod: 10000000\n/m);
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      // Sample lines: "  count  nanos: loc ids"; their counts add up to the profile's.
+      const counts = [...r.out.matchAll(/^\s+(\d+)\s+(\d+): [\d ]+$/gm)].map((m) => Number(m[1]));
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(summary.profile.inProfile + summary.profile.lostToOverflow);
+      expect(r.out).toMatch(/worker:\[hash\]/);
+      expect(r.out).toMatch(/main\.hashWorker \/app\/main\.go:41/);
+    });
+  });
+}

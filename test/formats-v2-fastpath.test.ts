@@ -1,11 +1,10 @@
 // The ordering's fast path (Ordering.tryAdvance) and the incremental streaming reader must
 // be invisible: same events, same errors (message, offset, generation, batch) as the general
 // ordering and the synchronous reader, on Go's conformance traces, the fuzz crashers, and
-// thousands of mutations of them.
+// thousands of mutations of them. Data (test/data.ts): Go's text tests and its reader's fuzz
+// corpus from GOROOT of an installed Go 1.23, and our own Go1.25 text test.
 
-import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
 import { TraceError } from '../bindings/formats/event.ts';
 import {
   BatchFramer,
@@ -23,23 +22,17 @@ import {
   type EventArgs,
   type V2Sink,
 } from '../bindings/formats/v2/index.ts';
+import { conformanceTests, goFuzzCorpus } from './data.ts';
+import { describeWithGo, toolchain } from './oracle/go.ts';
 
-const confDir = fileURLToPath(new URL('../../shared/conformance/', import.meta.url));
-const texts = readdirSync(confDir + 'go122')
-  .filter((f) => f.endsWith('.test'))
-  .sort()
-  .map((f) => {
-    const src = readFileSync(confDir + 'go122/' + f, 'utf8');
-    return { name: f, text: src.slice(src.indexOf('-- trace --\n') + '-- trace --\n'.length) };
-  });
+const GO123 = toolchain('1.23');
+const texts = GO123 ? conformanceTests(GO123.goroot) : [];
 const wires: Array<{ name: string; bytes: Uint8Array }> = [];
 for (const t of texts) {
   const w = textToWire(t.text);
   if (!(w instanceof TraceError)) wires.push({ name: t.name, bytes: w });
 }
-for (const f of readdirSync(confDir + 'bad-go122').filter((x) => x.endsWith('.bin')).sort()) {
-  wires.push({ name: f, bytes: new Uint8Array(readFileSync(confDir + 'bad-go122/' + f)) });
-}
+for (const c of GO123 ? goFuzzCorpus(GO123.goroot) : []) wires.push({ name: c.name, bytes: c.bytes });
 
 /** Records everything a sink sees. */
 class Rec implements V2Sink {
@@ -56,12 +49,12 @@ function errKey(e: TraceError | null): string {
   return e === null ? 'ok' : `${e.message} @${e.offset} gen=${e.gen} batch=${e.batch}`;
 }
 
-/** runV2 with the fast path switched off (every event through Ordering.advance). */
-function runGeneral(bytes: Uint8Array, sink: V2Sink): TraceError | null {
+/** runV2 with the fast path switched off (every event through Ordering.advance); `check` adds the validation layer. */
+function runGeneral(bytes: Uint8Array, sink: V2Sink, check = false): TraceError | null {
   const v = parseHeader(bytes, bytes.length);
   const t = v > 0 ? tableFor(v) : undefined;
-  if (!t) return runV2(bytes, sink).error;
-  const core = new V2Core(t, sink);
+  if (!t) return runV2(bytes, sink, check).error;
+  const core = new V2Core(t, sink, check);
   core.order.out = undefined;
   const framer = new BatchFramer(t);
   framer.pos = HeaderSize;
@@ -89,8 +82,9 @@ function same(bytes: Uint8Array): void {
   const eb = runV2(bytes, b).error;
   expect(errKey(eb)).toBe(errKey(ea));
   expect(b.log).toEqual(a.log);
-  // Pure validation (the fast path without a sink) reports the same error.
-  expect(errKey(validateV2(bytes))).toBe(errKey(ea));
+  // Pure validation (the fast path into the validation layer) reports what the general
+  // ordering followed by the validation layer reports.
+  expect(errKey(validateV2(bytes))).toBe(errKey(runGeneral(bytes, nullSink, true)));
 }
 
 function rng(seed: number): () => number {
@@ -105,7 +99,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe('ordering fast path', () => {
+describeWithGo('1.23', 'ordering fast path (GOROOT text tests and fuzz corpus, and ours)', () => {
   it('has data', () => {
     expect(wires.length).toBeGreaterThan(20);
   });
@@ -132,7 +126,7 @@ describe('ordering fast path', () => {
   });
 });
 
-describe('incremental streaming', () => {
+describeWithGo('1.23', 'incremental streaming (GOROOT text tests and fuzz corpus, and ours)', () => {
   async function* chunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
   }

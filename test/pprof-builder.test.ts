@@ -5,15 +5,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from 'pprof-format';
 import { decodeProfile, encodeProfile } from '../bindings/formats/pprof.ts';
 import { ProfileBuilder, type SymFrame } from '../bindings/runtime/pprof-builder.ts';
+import { fixturePath, V1_FIXTURES } from './data.ts';
+import { describeWithGo, toolchain } from './oracle/go.ts';
 
-const GO = '/usr/lib/go-1.19/bin/go';
-const HAVE_GO = existsSync(GO);
+// Go 1.19 as test/oracle/go.ts finds it (/usr/lib/go-1.19, or GTS_GO_1_19=GOROOT).
+const GO = toolchain('1.19')?.go ?? '/usr/lib/go-1.19/bin/go';
 const START = 1795289338658918423n; // a real time_nanos, past 2^53 on purpose
 const END = START + 300_000_000n;
 
@@ -352,10 +354,8 @@ function lcg(seed: number): () => number {
   };
 }
 
-// Without Go the block is skipped and its title says why.
-const INTEROP = HAVE_GO ? `interop with ${GO} tool pprof` : `interop with go tool pprof: skipped, ${GO} not found (install Debian's golang-1.19-go)`;
-
-describe.skipIf(!HAVE_GO)(INTEROP, () => {
+// Without Go the block is skipped and its title says why (a failure under GTS_REQUIRE_GO=1).
+describeWithGo('1.19', 'interop with go tool pprof', () => {
   it('reads our hand-built profile: counts per stack, labels, period, mapping, locations', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'gotracesim-pprof-'));
     try {
@@ -445,14 +445,19 @@ describe.skipIf(!HAVE_GO)(INTEROP, () => {
     }
   });
 
-  it('agrees with go tool pprof -raw on the real Go 1.19 fixtures', () => {
+  it('agrees with go tool pprof -raw on the real Go 1.19 fixtures (test/fixtures/go1.19)', () => {
     const scratch = mkdtempSync(join(tmpdir(), 'gotracesim-pprof-'));
     try {
-      for (const name of ['hog', 'annot', 'mixed']) {
-        const file = new URL(`../../shared/fixtures/go1.19/${name}.pprof`, import.meta.url).pathname;
+      for (const name of V1_FIXTURES) {
+        const file = fixturePath(name, 'pprof');
         const raw = parseRaw(goPprofRaw(file, scratch));
-        expect(raw.samples.length).toBeGreaterThan(10);
+        // annot's three goroutines spin in one loop: few distinct stacks; hog and mixed have more.
+        expect(raw.samples.length, name).toBeGreaterThan(name === 'annot' ? 3 : 10);
         expect(expectedSamples(decodeProfile(new Uint8Array(readFileSync(file))))).toEqual(raw.samples);
+        // The -raw output committed with the fixture (read by pprof-format.test.ts) is this Go's.
+        const committed = parseRaw(readFileSync(fixturePath(name, 'pprof-raw'), 'utf8'));
+        expect(committed.samples).toEqual(raw.samples);
+        expect(committed.mappings).toEqual(raw.mappings);
       }
     } finally {
       rmSync(scratch, { recursive: true, force: true });

@@ -1,34 +1,11 @@
-// The go 1.19 tracer: real Go reads what we write, counts agree, CPU samples are attributed
-// the way each release attributes them, and output is deterministic.
+// The go 1.19 tracer: CPU samples are attributed the way each release attributes them, and
+// output is deterministic. (Real Go judging what we write: oracle-writers.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import { parseV1, validateV1, countsV1 } from '../bindings/formats/v1/index.ts';
+import { parseV1 } from '../bindings/formats/v1/index.ts';
 import { decodeProfile } from '../bindings/formats/pprof.ts';
-import { randomScenario } from './random-scenario.ts';
 import type { Scenario } from '../bindings/sim/scenario.ts';
-
-const GO = '/usr/lib/go-1.19/bin/go';
-const hasGo = existsSync(GO);
-const dir = mkdtempSync(join(tmpdir(), 'gts-v1-'));
-const env = { ...process.env, HOME: dir, GOCACHE: join(dir, 'gocache'), GOPATH: join(dir, 'gopath') };
-
-/** `go tool trace -d` on bytes: its per-type counts, or its error. */
-function goCounts(trace: Uint8Array, name: string): { counts: Record<string, number>; error: string } {
-  const f = join(dir, `${name}.trace`);
-  writeFileSync(f, trace);
-  const r = spawnSync(GO, ['tool', 'trace', '-d', f], { encoding: 'utf8', env, maxBuffer: 1 << 30 });
-  const counts: Record<string, number> = {};
-  for (const line of r.stdout.split('\n')) {
-    const m = /^\d+ (\w+) p=/.exec(line);
-    if (m) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
-  }
-  return { counts, error: r.status === 0 ? '' : r.stderr || `exit ${r.status}` };
-}
 
 const f = (func: string, line = 10) => [{ func, file: '/app/main.go', line }];
 
@@ -60,23 +37,6 @@ const SCENARIOS: Record<string, Scenario> = {
     threads: [{ name: 'C.work', busy: 0.3 }],
   },
 };
-
-describe.skipIf(!hasGo)('go tool trace (Go 1.19) accepts our v1 traces', () => {
-  for (const [name, sc] of Object.entries(SCENARIOS)) {
-    for (const seed of [1, 2]) {
-      it(`${name}, seed ${seed}: parsed without error, per-type counts equal our summary`, () => {
-        const r = simulate(sc, { overrides: { go: '1.19', seed, duration: '300ms' }, trace: true });
-        const go = goCounts(r.trace!, `${name}-${seed}`);
-        expect(go.error).toBe('');
-        expect(go.counts).toEqual(r.summary.trace!.events);
-        expect(r.summary.trace!.events.CPUSample).toBe(r.summary.trace!.cpuSamples.inTrace);
-        // Our own reader agrees with both.
-        expect(validateV1(r.trace!)).toBeNull();
-        expect(countsV1(parseV1(r.trace!))).toEqual(r.summary.trace!.events);
-      });
-    }
-  }
-});
 
 describe('CPU samples in the v1 trace', () => {
   it('go into the trace-owned profBuf and out as CPUSample events, conserved', () => {
@@ -173,25 +133,4 @@ describe('v1 trace determinism', () => {
     const c = simulate(SCENARIOS.syscalls, { overrides: { go: '1.19', seed: 9 }, trace: true }).trace!;
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(false);
   });
-});
-
-describe.skipIf(!hasGo)('property: random scenarios × v1 presets are accepted by go tool trace (CI slice)', () => {
-  const N = Number(process.env.GTS_PROPERTY_N ?? 12);
-  it(`${N} random scenarios`, () => {
-    for (let i = 0; i < N; i++) {
-      // Go 1.19's parser reads "go 1.19 trace" (written by 1.19 and 1.20); 1.21's header is
-      // newer than it knows, so those traces are checked with our own reader.
-      const go = (['1.19', '1.20', '1.21'] as const)[i % 3];
-      const sc = randomScenario(1000 + i, go);
-      const r = simulate(sc, { trace: true });
-      if (go === '1.21') {
-        expect({ i, error: validateV1(r.trace!)?.message ?? '' }).toEqual({ i, error: '' });
-        expect(countsV1(parseV1(r.trace!))).toEqual(r.summary.trace!.events);
-        continue;
-      }
-      const got = goCounts(r.trace!, `prop-${i}`);
-      expect({ i, error: got.error }).toEqual({ i, error: '' });
-      expect(got.counts).toEqual(r.summary.trace!.events);
-    }
-  }, 300_000);
 });

@@ -113,7 +113,7 @@ describe('v2 tracer: traces our validator accepts', () => {
     ['default', SHORT_DEFAULT],
     ['mixed', MIXED],
   ];
-  for (const go of ['1.22', '1.23', '1.24', '1.25'] as const) {
+  for (const go of ['1.22-dev', '1.22', '1.23', '1.24', '1.25'] as const) {
     for (const [name, sc] of cases) {
       it(`Go ${go}, ${name}, seeds 1-2: valid, counts equal the summary`, () => {
         let inside = 0;
@@ -121,7 +121,7 @@ describe('v2 tracer: traces our validator accepts', () => {
         for (const seed of [1, 2]) {
           const r = run({ ...sc, go, seed });
           const header = new TextDecoder().decode(r.trace.subarray(0, 16));
-          expect(header).toBe(`go 1.${go === '1.24' ? 23 : go.slice(2)} trace\0\0\0`);
+          expect(header).toBe(`go 1.${go === '1.24' ? 23 : go.slice(2, 4)} trace\0\0\0`);
           expect(validateV2(r.trace)).toBeNull();
           const c = countsV2(r.trace);
           expect(c.error).toBeNull();
@@ -187,7 +187,7 @@ function randomScenario(seed: number): Scenario {
   }
   return {
     name: `random-${seed}`,
-    go: (['1.22', '1.23', '1.24', '1.25'] as const)[seed % 4],
+    go: (['1.22-dev', '1.22', '1.23', '1.24', '1.25'] as const)[seed % 5],
     seed,
     duration: '120ms',
     gomaxprocs: 1 + Math.floor(R() * 6),
@@ -207,7 +207,7 @@ describe('v2 tracer: random programs (a CI slice of the property)', () => {
     for (let seed = 1; seed <= N; seed++) {
       const r = run(randomScenario(seed));
       const err = validateV2(r.trace);
-      if (r.scenario.go === '1.22' && r.stats.gcwaitStolenBetween > 0) {
+      if (r.scenario.go === '1.22-dev' && r.stats.gcwaitStolenBetween > 0) {
         expect(err?.message, `seed ${seed}`).toMatch(/ProcStop for proc \(-1\)/);
         continue;
       }
@@ -290,7 +290,7 @@ describe('TestTraceCPUProfile in simulation (seeds 003 + 000)', () => {
 
 describe('no sample left behind (seed 001)', () => {
   // The reader runs every 100ms from the start; the run ends between two reads.
-  const sc = (go: '1.22' | '1.23', extra: Partial<Scenario> = {}): Scenario => ({ ...DEFAULT_SCENARIO, go, seed: 1, duration: '1.05s', profile: { hz: 250 }, trace: { period: '50ms' }, ...extra });
+  const sc = (go: '1.22-dev' | '1.23', extra: Partial<Scenario> = {}): Scenario => ({ ...DEFAULT_SCENARIO, go, seed: 1, duration: '1.05s', profile: { hz: 250 }, trace: { period: '50ms' }, ...extra });
 
   function placement(r: ReturnType<typeof run>) {
     const samples = wire(r.trace).samples;
@@ -325,8 +325,8 @@ describe('no sample left behind (seed 001)', () => {
     expect(placement(r)).toEqual({ n: cs.inTrace, wrongGen: 0 });
   });
 
-  it('one buffer (Go 1.22): samples bleed into later generations and the tail is lost at stop — measured', () => {
-    const r1 = run(sc('1.22'));
+  it('one buffer (Go 1.22 development): samples bleed into later generations and the tail is lost at stop — measured', () => {
+    const r1 = run(sc('1.22-dev'));
     const r2 = run(sc('1.23'));
     expect(validateV2(r1.trace)).toBeNull();
     const c1 = r1.stats.cpuSamples;
@@ -348,7 +348,7 @@ describe('no sample left behind (seed 001)', () => {
 });
 
 describe('self-steal from entersyscall_gcwait (seed 004)', () => {
-  const sc = (go: '1.22' | '1.23', seed: number): Scenario => ({
+  const sc = (go: '1.22-dev' | '1.23', seed: number): Scenario => ({
     name: 'stw-syscalls',
     go,
     seed,
@@ -377,10 +377,10 @@ describe('self-steal from entersyscall_gcwait (seed 004)', () => {
     expect(between).toBeGreaterThan(0);
   });
 
-  it('ProcStop (Go 1.22.0): rejected exactly when the P was stolen and handed back in between', () => {
+  it('ProcStop (Go 1.22 development): rejected exactly when the P was stolen and handed back in between', () => {
     let rejected = 0;
     for (const seed of seeds) {
-      const r = run(sc('1.22', seed));
+      const r = run(sc('1.22-dev', seed));
       const err = validateV2(r.trace);
       if (r.stats.gcwaitStolenBetween > 0) {
         expect(err, `seed ${seed}`).not.toBeNull();

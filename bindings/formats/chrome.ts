@@ -643,9 +643,11 @@ function v1Event(c: Converter, ev: TraceEvent): void {
       c.gcEnd(ts);
       break;
     case 'GCSTWStart':
+    case 'STWStart': // Go 1.21's name
       c.stwBegin(ts, ev.strings?.kind ?? '');
       break;
     case 'GCSTWDone':
+    case 'STWDone':
       c.stwEnd(ts);
       break;
     case 'GCSweepStart':

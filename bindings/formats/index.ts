@@ -26,6 +26,7 @@ import {
   runV2Raw,
   validateTextV2,
   validateV2,
+  validateV2Stream,
   type Generation,
   type RawTrace,
   type V2Sink,
@@ -206,9 +207,8 @@ export async function validateTrace(input: TraceInput): Promise<TraceError | nul
     if (r.kind === 'v1') return validateV1(r.bytes);
     if (r.kind === 'text') return validateTextV2(r.text);
     if (isBytes(r.source)) return validateV2(r.source);
-    // A stream: frame and order it generation by generation, dropping the events.
-    for await (const chunk of readV2Chunks(r.source)) chunk.length = 0;
-    return null;
+    // A stream: frame, order and check it generation by generation, keeping no events.
+    return await validateV2Stream(r.source);
   } catch (e) {
     return internal(e);
   }

@@ -216,8 +216,12 @@ export class SummaryBuilder {
   }
 
   add(ev: TraceEvent): void {
-    this.total++;
-    this.counts.set(ev.name, (this.counts.get(ev.name) ?? 0) + 1);
+    // v2 counts are of wire events, as `go tool trace -d=2` lists them: an event the reader
+    // infers (offset -1: a GoSwitch's block and start, a self-steal) moves states, not counts.
+    if (!(ev.offset < 0 && this.v2)) {
+      this.total++;
+      this.counts.set(ev.name, (this.counts.get(ev.name) ?? 0) + 1);
+    }
     const ts = ev.ts;
     if (ts > this.last) this.last = ts;
     if (ev.gen > 0) this.gens.add(ev.gen);

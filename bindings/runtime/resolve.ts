@@ -313,6 +313,9 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
     if (FORMAT_TRACER[switches.traceFormat] !== switches.tracer) {
       ctx.fail('switches.traceFormat', `${switches.traceFormat} is written by the ${FORMAT_TRACER[switches.traceFormat]} tracer, not by switches.tracer ${switches.tracer}`);
     }
+    if (switches.stwTraced === 'all' && (switches.traceFormat === 'go1.11' || switches.traceFormat === 'go1.19')) {
+      ctx.fail('switches.stwTraced', `"all" needs a format that names every stop (go1.21 or later); ${switches.traceFormat} only has GC's two kinds`);
+    }
   }
 
   const pr = o.profile === undefined ? {} : keys(ctx, 'profile', o.profile, ['hz', 'timer', 'tick', 'profBuf', 'firstExpiry', 'readEvery']);

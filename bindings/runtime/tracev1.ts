@@ -30,9 +30,6 @@ import type { TraceFormat } from './releases.ts';
 /** The header version each v1 format writes (Go's parser encodes go 1.N as 1000 + N). */
 const V1_VERSION_OF: Partial<Record<TraceFormat, number>> = { 'go1.11': 1011, 'go1.19': 1019, 'go1.21': 1021 };
 
-/** Go 1.21's stwReason enum (runtime/proc.go), the STWStart argument of go1.21 traces. */
-const STW_REASONS_121: readonly string[] = ['unknown', 'GC mark termination', 'GC sweep termination', 'write heap dump', 'goroutine profile', 'goroutine profile cleanup', 'all goroutines stack trace', 'read mem stats', 'AllThreadsSyscall', 'GOMAXPROCS', 'start trace', 'stop trace'];
-
 const BUF_BYTES = 64 * 1024;
 const MAX_EVENT = 2 + 5 * 10;
 const TICKS_BASE = 1_000_000;
@@ -227,11 +224,12 @@ export class TraceV1 implements Tracer {
     const cs = this.stats.cpuSamples;
     cs.overflowed = this.cpuLog.overflowed;
     cs.buffered = this.cpuLog.written;
-    // Counts under the names `go tool trace -d` prints (the *Local forms print as their base).
+    // Counts under the names `go tool trace -d` of the matching release prints (the *Local
+    // forms print as their base; 1.21 renamed the STW events).
     this.counts.forEach((n, ev) => {
       if (n === 0) return;
       const spec = V1.V1_EVENTS[ev];
-      const name = spec.printedAs !== undefined ? V1.V1_EVENTS[spec.printedAs].name : spec.name;
+      const name = V1.eventName(spec.printedAs ?? ev, this.version);
       this.stats.events[name] = (this.stats.events[name] ?? 0) + n;
     });
   }
@@ -439,7 +437,8 @@ export class TraceV1 implements Tracer {
     // every stop with its stwReason.
     this.stwTracedNow = this.sc.switches.stwTraced === 'all' || reason === 'GC mark termination' || reason === 'GC sweep termination';
     if (!this.stwTracedNow) return;
-    const kind = this.sc.switches.stwTraced === 'all' ? STW_REASONS_121.indexOf(reason) : reason === 'GC sweep termination' ? 1 : 0;
+    // Before 1.21 the kinds are named without the "GC " the runtime's reasons later got.
+    const kind = V1.stwKindId(this.version, this.version >= 1021 ? reason : reason.slice(3));
     this.ev(this.bufOf(m.p), V1.EvGCSTWStart, now, [kind]);
   }
 

@@ -48,13 +48,13 @@ const {
   EvUserRegion,
   EvUserTaskCreate,
   EvUserTaskEnd,
-  STW_KINDS,
   V1_EVENTS,
   argsFor,
+  stwKindName,
 } = spec;
 
 export * from './spec.ts';
-export { readV1Header, readV1Wire, eventG, eventP, type V1Wire } from './wire.ts';
+export { readV1Header, readV1Wire, eventG, eventP, pcStack, type V1Wire } from './wire.ts';
 export { IdSlots } from './slots.ts';
 export { orderV1, type V1Order } from './order.ts';
 export { checkV1State } from './state.ts';
@@ -123,7 +123,8 @@ export function countsV1(trace: V1Trace): Record<string, number> {
     for (const ev of trace.events) byType[ev.type]++;
   }
   const out: Record<string, number> = {};
-  for (let t = 0; t < byType.length; t++) if (byType[t] > 0) out[V1_EVENTS[t].name] = byType[t];
+  const names = spec.eventNamesFor(trace.version);
+  for (let t = 0; t < byType.length; t++) if (byType[t] > 0) out[names[t]] = byType[t];
   return out;
 }
 
@@ -251,9 +252,6 @@ function buildAll(c: Cols): TraceEvent[] {
   return events;
 }
 
-/** Event names by type, in one array (the table's rows do not all share one shape). */
-const EVENT_NAMES: readonly string[] = V1_EVENTS.map((s) => s.name);
-
 /** Argument names below are those of traces from this version on (GCSTWStart kind: 1.10). */
 const LITERAL_SINCE = 1010;
 
@@ -331,7 +329,7 @@ function eventAt(c: Cols, i: number): TraceEvent {
     p = w.groupP[w.group[i]];
   }
   const ev: TraceEvent = {
-    name: EVENT_NAMES[t],
+    name: w.names[t],
     type: t,
     ts: w.ts[i],
     g: w.gSlots.ids[w.gs[i]],
@@ -347,7 +345,7 @@ function eventAt(c: Cols, i: number): TraceEvent {
       ev.strings = { label: str(w, A[a + 2]) };
       break;
     case EvGCSTWStart:
-      ev.strings = { kind: STW_KINDS[A[a]] };
+      ev.strings = { kind: stwKindName(w.version, A[a]) ?? '' };
       break;
     case EvUserTaskCreate:
     case EvUserRegion:

@@ -16,6 +16,10 @@
 // pass run inside the merge loop, which takes the common case (the group just taken goes on)
 // without touching the frontier. Memory: 8 bytes per event (the lists and the result).
 //
+// go 1.5 traces are ordered differently, as Go's parser orders them: every event carries the
+// runtime's global sequence number, so the stream is simply all events by that number (a
+// syscall exit by the number and tick it carries), and the ticks must then be non-decreasing.
+//
 // Invariants: the wire columns are updated in place (the *Local types become their plain type,
 // GoSysExit ticks become the real exit tick, then `ts` becomes ns: call orderV1 once per
 // wire); the result is deterministic. Throws only TraceError. Who may touch: the v1 format
@@ -631,6 +635,7 @@ function sortSmall(a: Int32Array, n: number): void {
 
 /** Merge the batches, fix syscall-exit times, convert to ns, drop futile wakeups. */
 export function orderV1(w: V1Wire): V1Order {
+  if (w.seq !== null) return finish(w, orderBySeq(w, w.seq));
   const n = w.n;
   const groups = w.groupP.length;
   const ts = w.ts;
@@ -687,8 +692,13 @@ export function orderV1(w: V1Wire): V1Order {
   // Syscall exits (moved to their real exit tick by run()).
   if (merger.sysErr !== null) throw merger.sysErr;
   if (merger.moved > 0) resortMoved(out, ts, type, w.args, w.argAt);
+  return finish(w, out);
+}
 
-  // Ticks -> ns since the first event, in place.
+/** Ticks -> ns since the first event of `out` (in place), then drop futile wakeups. */
+function finish(w: V1Wire, out: Int32Array): V1Order {
+  const n = w.n;
+  const ts = w.ts;
   const minTs = ts[out[0]];
   const nsPerTick = 1e9 / w.ticksPerSec;
   for (let i = 0; i < n; i++) ts[i] = Math.trunc((ts[i] - minTs) * nsPerTick);
@@ -696,6 +706,33 @@ export function orderV1(w: V1Wire): V1Order {
   let order: Int32Array = out;
   if (w.hasFutile) order = removeFutile(w, order);
   return { order, ns: ts };
+}
+
+/**
+ * go 1.5: every event in the order of its global sequence number. A syscall exit, written once
+ * the goroutine had a P again, carries the number and tick of the exit itself. Go sorts with an
+ * unstable sort over batches in map order; real traces never repeat a number, and here equal
+ * numbers keep file order. Then ticks must not go backwards.
+ */
+function orderBySeq(w: V1Wire, seq: Float64Array): Int32Array {
+  const n = w.n;
+  const ts = w.ts;
+  for (let i = 0; i < n; i++) {
+    if (w.type[i] !== EvGoSysExit) continue;
+    const a = w.argAt[i];
+    seq[i] = w.args[a + 1];
+    if (w.args[a + 2] !== 0) ts[i] = w.args[a + 2];
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  sortByTick(out, seq);
+  for (let j = 1; j < n; j++) {
+    if (ts[out[j]] < ts[out[j - 1]]) {
+      const off = w.off[out[j]];
+      throw new TraceError(`time stamps out of order (offset ${off})`, off);
+    }
+  }
+  return out;
 }
 
 /** Stable sort of event indices by tick, in place (bottom-up merge sort, no closures). */

@@ -9,19 +9,22 @@
 // G 0); GoUnblock only of a waiting G, by the running G (timer goroutines excepted); syscall
 // exit only of a waiting G; unique task ids; region ends matching the innermost open region.
 // Like Go, the first start of a created G takes the creation's start stack as its stack
-// (written into the wire `stk` column).
+// (written into the wire `stk` column); go 1.5 names a start PC instead, which becomes a
+// one-frame stack of the return PC after it (pc+1, as Go's symbolizer expects).
 //
 // Cost: goroutines are indexed by their wire slot and Ps by their batch group, in typed
 // arrays; no per-event Map lookups or allocations (task and region bookkeeping excepted).
 //
 // Invariants: reads the merged order, never reorders; throws only TraceError, carrying the
-// byte offset of the offending event. Who may touch: the v1 format owner.
+// byte offset of the offending event. Messages are Go's; those about tasks and regions quote
+// whole events as Go prints them (goQuote). Who may touch: the v1 format owner.
 
 import { TraceError } from '../event.ts';
 import * as spec from './spec.ts';
-import { setStack, type V1Wire } from './wire.ts';
+import { pcStack, setStack, type V1Wire } from './wire.ts';
 import { IdSlots } from './slots.ts';
 import type { V1Order } from './order.ts';
+import { quoteBytes } from '../v2/index.ts';
 
 // Local bindings: imported bindings compile to getters under some loaders (tsx, vitest),
 // which would sit in the per-event loop.
@@ -61,7 +64,6 @@ const {
   EvUserRegion,
   EvUserTaskCreate,
   EvUserTaskEnd,
-  V1_EVENTS,
 } = spec;
 
 // Which check an event type gets, as small literals so that the per-event switch is a jump
@@ -143,10 +145,11 @@ const RUNNABLE = 1;
 const RUNNING = 2;
 const WAITING = 3;
 
-/** One open user region: its task and name (string id resolved at check time). */
+/** One open user region: its task and name (string id resolved at check time), and its event. */
 interface OpenRegion {
   task: number;
   name: string;
+  ev: number;
 }
 
 /** Per-goroutine state by slot of w.gSlots; grows when a goroutine first met as an argument. */
@@ -226,12 +229,13 @@ export function checkV1State(w: V1Wire, o: V1Order): void {
   const pSweep = P_.sweep;
   const pSTW = P_.stw;
 
-  const tasks = new Set<number>();
+  const tasks = new Map<number, number>(); // task id -> its UserTaskCreate event
   const regions = new Map<number, OpenRegion[]>();
   const timers = w.timerGoids;
   let inGC = false;
   let inSTW = false;
   const globalSTW = w.version >= 1010;
+  const startPCs = spec.v1Layout(w.version).frameFields === 1;
   const str = (id: number): string => w.strings.get(id) ?? '';
 
   for (let j = 0; j < order.length; j++) {
@@ -317,7 +321,7 @@ export function checkV1State(w: V1Wire, o: V1Order): void {
         gState[g] = RUNNING;
         pG[p] = G;
         if (G_.hasCreateStack[g] === 1) {
-          setStack(w, i, G_.createStack[g]);
+          setStack(w, i, startPCs ? pcStack(w, G_.createStack[g] + 1) : G_.createStack[g]);
           G_.hasCreateStack[g] = 0;
         }
         break;
@@ -373,8 +377,9 @@ export function checkV1State(w: V1Wire, o: V1Order): void {
         break;
       case K_UserTaskCreate: {
         const id = A[a];
-        if (tasks.has(id)) throw fail(w, ns, i, `task id conflicts (id:${id}) ${at(w, ns, i)}`);
-        tasks.add(id);
+        const prev = tasks.get(id);
+        if (prev !== undefined) throw fail(w, ns, i, `task id conflicts (id:${id}), ${goQuote(w, ns, i)} vs ${goQuote(w, ns, prev)}`);
+        tasks.set(id, i);
         break;
       }
       case K_UserTaskEnd:
@@ -384,7 +389,7 @@ export function checkV1State(w: V1Wire, o: V1Order): void {
         const mode = A[a + 1];
         if (mode === 0) {
           const open = regions.get(G);
-          const r = { task: A[a], name: str(A[a + 2]) };
+          const r = { task: A[a], name: str(A[a + 2]), ev: i };
           if (open === undefined) regions.set(G, [r]);
           else open.push(r);
         } else if (mode === 1) {
@@ -393,15 +398,18 @@ export function checkV1State(w: V1Wire, o: V1Order): void {
             const top = open[open.length - 1];
             const name = str(A[a + 2]);
             if (top.task !== A[a] || top.name !== name) {
-              throw fail(w, ns, i, 
-                `misuse of region in goroutine ${G}: span end "${name}" when the inner-most active span start event is "${top.name}" ${at(w, ns, i)}`,
+              throw fail(
+                w,
+                ns,
+                i,
+                `misuse of region in goroutine ${G}: span end ${goQuote(w, ns, i)} when the inner-most active span start event is ${goQuote(w, ns, top.ev)}`,
               );
             }
             open.pop();
             if (open.length === 0) regions.delete(G);
           }
         } else {
-          throw fail(w, ns, i, `invalid user region mode: ${mode} ${at(w, ns, i)}`);
+          throw fail(w, ns, i, `invalid user region mode: ${goQuote(w, ns, i)}`);
         }
         break;
       }
@@ -417,6 +425,28 @@ function gOf(G_: GTable, gSlots: IdSlots, id: number): number {
   return s;
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * Event i as Go's parser prints it at this point (Event.String: time in ns, name, batch P, G,
+ * offset, then every argument of the latest layout and the string arguments), quoted as %q.
+ */
+function goQuote(w: V1Wire, ns: Float64Array, i: number): string {
+  const t = w.type[i];
+  const row = spec.V1_EVENTS[t];
+  const a = w.argAt[i];
+  let s = `${ns[i]} ${w.names[t]} p=${w.groupP[w.group[i]]} g=${w.gSlots.ids[w.gs[i]]} off=${w.off[i]}`;
+  const names = spec.argsFor(row, LATEST);
+  for (let k = 0; k < names.length; k++) s += ` ${names[k]}=${w.args[a + k]}`;
+  for (const [arg, name] of Object.entries(row.stringArgs)) {
+    s += ` ${name}=${w.strings.get(w.args[a + names.indexOf(arg)]) ?? ''}`;
+  }
+  return quoteBytes(utf8.encode(s));
+}
+
+/** The layout whose argument lists Go's parser prints for every version. */
+const LATEST = 1021;
+
 /** Where event i is, for error messages. */
 function at(w: V1Wire, ns: Float64Array, i: number): string {
   return `(offset ${w.off[i]}, time ${ns[i]})`;
@@ -429,7 +459,7 @@ function fail(w: V1Wire, _ns: Float64Array, i: number, msg: string): TraceError 
 /** The error for event i, which needs its G running on its P (and not G 0 unless allowed). */
 function notRunning(w: V1Wire, ns: Float64Array, i: number, gState: number, pG: number, allowG0: boolean): TraceError {
   const G = w.gSlots.ids[w.gs[i]];
-  const name = V1_EVENTS[w.type[i]].name;
+  const name = w.names[w.type[i]];
   if (gState !== RUNNING) return fail(w, ns, i, `g ${G} is not running while ${name} ${at(w, ns, i)}`);
   if (pG !== G) return fail(w, ns, i, `p ${w.groupP[w.group[i]]} is not running g ${G} while ${name} ${at(w, ns, i)}`);
   if (!allowG0 && G === 0) return fail(w, ns, i, `g 0 did ${name} ${at(w, ns, i)}`);

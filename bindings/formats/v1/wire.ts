@@ -16,7 +16,9 @@
 //    which is kept (first one) while framing continues to the end;
 //  - columns are indexed by event number in file order; `n` is the count; goroutines are
 //    slots of one IdSlots table (no per-event Map lookups downstream); an event's P is its
-//    batch group's P (eventP).
+//    batch group's P (eventP);
+//  - go 1.5 traces (spec V1Layout): each timed event also gets its global sequence number (the
+//    `seq` column), stack frames are stored as [pc, 0, 0, 0] like the later layout's.
 // Who may touch: the v1 format owner.
 
 import * as uvarint from '../uvarint.ts';
@@ -65,14 +67,16 @@ const {
   MAX_STRING_LEN,
   PROFILE_P,
   STACK_FRAME_FIELDS,
-  STW_KINDS,
   V1_EVENTS,
   V1_HEADER_LEN,
   V1_VERSIONS,
   wireArgCount,
   argsFor,
+  eventNamesFor,
+  stwKindsFor,
+  v1Layout,
 } = spec;
-const { decodeUvarint, decodeUvarintBig } = uvarint;
+const { decodeUvarint } = uvarint;
 
 const TWO63 = 2 ** 63;
 /** The layout whose argument counts the packed argument slots follow. */
@@ -157,6 +161,12 @@ export interface V1Wire {
   timerGoids: Set<number>;
   /** True if any EvFutileWakeup was seen (Go 1.19's runtime writes none). */
   hasFutile: boolean;
+  /** go 1.5 traces only: each event's global sequence number (the order of the trace). */
+  seq: Float64Array | null;
+  /** Event names for this version, by wire id (spec eventName). */
+  names: readonly string[];
+  /** Stacks the state layer made for go 1.5 start PCs (pc -> id, next free id; see pcStack). */
+  pcStacks: { ids: Map<number, number>; next: number } | null;
 }
 
 /** Goroutine id of event i. */
@@ -167,6 +177,28 @@ export function eventG(w: V1Wire, i: number): number {
 /** P of event i: its batch's P (CPU samples: the sampled P, -1 when none). */
 export function eventP(w: V1Wire, i: number): number {
   return w.type[i] === EvCPUSample ? w.args[w.argAt[i] + 1] : w.groupP[w.group[i]];
+}
+
+/**
+ * Id of a one-frame stack holding just `pc`, added to w.stacks (go 1.5 traces name a new
+ * goroutine's start by PC, not by stack id). Ids start above every stack id of the trace.
+ */
+export function pcStack(w: V1Wire, pc: number): number {
+  let ps = w.pcStacks;
+  if (ps === null) {
+    // Computed once: a trace names few start PCs, but a hostile one may name many.
+    let top = 0;
+    for (const k of w.stacks.keys()) if (k > top) top = k;
+    for (let i = 0; i < w.n; i++) if (w.stk[i] > top) top = w.stk[i];
+    ps = w.pcStacks = { ids: new Map(), next: top + 1 };
+  }
+  let id = ps.ids.get(pc);
+  if (id === undefined) {
+    id = ps.next++;
+    ps.ids.set(pc, id);
+    w.stacks.set(id, Float64Array.of(pc, 0, 0, 0));
+  }
+  return id;
 }
 
 /** Set the stack id of event i (widening the column if the id does not fit 32 bits). */
@@ -221,7 +253,8 @@ class Columns {
   argAt: Uint32Array | Float64Array;
   off: Uint32Array | Float64Array;
   group: Int32Array;
-  constructor(cap: number, wide: boolean) {
+  seq: Float64Array | null;
+  constructor(cap: number, wide: boolean, seq: boolean) {
     this.cap = cap;
     this.type = new Uint8Array(cap);
     this.ts = new Float64Array(cap);
@@ -231,6 +264,7 @@ class Columns {
     this.argAt = wide ? new Float64Array(cap) : new Uint32Array(cap);
     this.off = wide ? new Float64Array(cap) : new Uint32Array(cap);
     this.group = new Int32Array(cap);
+    this.seq = seq ? new Float64Array(cap) : null;
   }
   growArgs(): void {
     this.args = grow(this.args, new Float64Array(this.args.length * 2));
@@ -244,6 +278,7 @@ class Columns {
     this.argAt = grow(this.argAt, this.argAt instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap));
     this.off = grow(this.off, this.off instanceof Uint32Array ? new Uint32Array(cap) : new Float64Array(cap));
     this.group = grow(this.group, new Int32Array(cap));
+    if (this.seq !== null) this.seq = grow(this.seq, new Float64Array(cap));
     this.cap = cap;
   }
 }
@@ -255,10 +290,33 @@ function grow<T extends { set(a: ArrayLike<number>): void }>(from: ArrayLike<num
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * A uvarint as Go 1.19's parser reads it (readVal): a 10th byte ends the value whatever its
+ * bits (those past 64 are dropped); only ten bytes that all continue are a bad value. So where
+ * the shared decoder says "longer than 64 bits", this takes the 10 bytes modulo 2^64.
+ */
+function readVal(buf: Uint8Array, pos: number, end: number, vr: UvarintResult): void {
+  decodeUvarint(buf, pos, end, vr);
+  if (vr.len < 0 && pos + 9 < end && buf[pos + 9] < 0x80) {
+    vr.value = Number(readValBig(buf, pos));
+    vr.len = 10;
+  }
+}
+
+/** The value of a well-formed readVal at pos, as a uint64. */
+function readValBig(buf: Uint8Array, pos: number): bigint {
+  let v = 0n;
+  for (let i = 0; i < 10; i++) {
+    const b = buf[pos + i];
+    v |= BigInt(b & 0x7f) << BigInt(7 * i);
+    if (b < 0x80) break;
+  }
+  return BigInt.asUintN(64, v);
+}
+
 /** Value of a uvarint read as Go's int(uint64): values >= 2^63 become negative, exactly. */
-function signedAt(buf: Uint8Array, pos: number, end: number): number {
-  const [v] = decodeUvarintBig(buf, pos, end);
-  return Number(BigInt.asIntN(64, v));
+function signedAt(buf: Uint8Array, pos: number): number {
+  return Number(BigInt.asIntN(64, readValBig(buf, pos)));
 }
 
 /** Position of the k-th uvarint starting at pos (the caller knows they are well-formed). */
@@ -278,6 +336,13 @@ function skipVarints(buf: Uint8Array, pos: number, k: number): number {
 export function readV1Wire(buf: Uint8Array): V1Wire {
   const ver = readV1Header(buf);
   const end = buf.length;
+  const layout = v1Layout(ver);
+  // go 1.5: a sequence-number delta precedes each timed event's tick delta.
+  const old = layout.seq;
+  const argBase = layout.argBase;
+  const frameFields = layout.frameFields;
+  const stwKinds = stwKindsFor(ver);
+  const names = eventNamesFor(ver);
   const vr: UvarintResult = { value: 0, len: 0 };
 
   // Expected wire argument count per type for this version (EvStack: checked separately).
@@ -298,7 +363,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
   // Real traces take ~3-5 bytes per event: usually one allocation, at most a few doublings.
   // (The columns are written once per event, so the unused tail is never touched.) Capped so
   // that no single array starts above 1 GiB (browsers limit ArrayBuffer sizes).
-  const cols = new Columns(Math.max(1024, Math.min(Math.floor(end / 3), 1 << 27)), end > 0xffffffff);
+  const cols = new Columns(Math.max(1024, Math.min(Math.floor(end / 3), 1 << 27)), end > 0xffffffff, old);
   let cap = cols.cap;
   let cType = cols.type;
   let cTs = cols.ts;
@@ -309,6 +374,8 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
   let ap = 0; // next free argument slot
   let cOff = cols.off;
   let cGroup = cols.group;
+  let cSeq = cols.seq;
+  let lastSeq = 0;
   let n = 0;
   let scratch = new Float64Array(64);
 
@@ -345,13 +412,13 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     }
 
     if (typ === EvString) {
-      decodeUvarint(buf, pos, end, vr);
+      readVal(buf, pos, end, vr);
       if (vr.len <= 0) throw readFail(vr, pos);
       pos += vr.len;
       const id = vr.value;
       if (id === 0) throw new TraceError(`string at offset ${pos} has invalid id 0`, off0);
       if (strings.has(id)) throw new TraceError(`string at offset ${pos} has duplicate id ${id}`, off0);
-      decodeUvarint(buf, pos, end, vr);
+      readVal(buf, pos, end, vr);
       if (vr.len <= 0) throw readFail(vr, pos);
       pos += vr.len;
       const ln = vr.value;
@@ -369,7 +436,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     let na = 0;
     let argPos = pos;
     if (nargCode < 3) {
-      const cnt = nargCode + 1;
+      const cnt = nargCode + argBase;
       for (; na < cnt; na++) {
         if (pos + 1 < end) {
           const c = buf[pos];
@@ -385,13 +452,13 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
             continue;
           }
         }
-        decodeUvarint(buf, pos, end, vr);
+        readVal(buf, pos, end, vr);
         if (vr.len <= 0) throw argFail(vr, typ, pos, off0);
         scratch[na] = vr.value;
         pos += vr.len;
       }
     } else {
-      decodeUvarint(buf, pos, end, vr);
+      readVal(buf, pos, end, vr);
       if (vr.len <= 0) throw argFail(vr, typ, pos, off0);
       pos += vr.len;
       const evLen = vr.value;
@@ -417,7 +484,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
             continue;
           }
         }
-        decodeUvarint(buf, pos, end, vr);
+        readVal(buf, pos, end, vr);
         if (vr.len <= 0) throw argFail(vr, typ, pos, off0);
         scratch[na++] = vr.value;
         pos += vr.len;
@@ -431,16 +498,24 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     }
     let message: string | null = null;
     if (typ === EvUserLog) {
-      decodeUvarint(buf, pos, end, vr);
-      if (vr.len <= 0) throw readFail(vr, pos);
-      pos += vr.len;
-      const sz = vr.value;
-      if (sz > MAX_STRING_LEN) throw new TraceError(`string at offset ${pos} is too large (len=${sz})`, off0);
-      if (pos + sz > end) {
-        throw new TraceError(`failed to read trace at offset ${pos}: read ${end - pos}, want ${sz}`, off0);
+      // Go's parser never looks at the error of reading this message: a message it cannot
+      // read is empty, and reading goes on after its length (a bad length: after ten bytes;
+      // one too large: at its first byte) or stops at the end of the input (a truncated one).
+      message = '';
+      readVal(buf, pos, end, vr);
+      if (vr.len === 0) pos = end;
+      else if (vr.len < 0) pos += 10;
+      else {
+        pos += vr.len;
+        const sz = vr.value;
+        if (sz <= MAX_STRING_LEN) {
+          if (pos + sz > end) pos = end;
+          else {
+            if (sz > 0) message = utf8.decode(buf.subarray(pos, pos + sz));
+            pos += sz;
+          }
+        }
       }
-      message = sz === 0 ? '' : utf8.decode(buf.subarray(pos, pos + sz));
-      pos += sz;
     }
     if (semantic !== null) continue; // framing only from here on
 
@@ -457,7 +532,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
         semantic = new TraceError(`EvStack has bad number of frames at offset 0x${off0.toString(16)}: ${size}`, off0);
         continue;
       }
-      const w = 2 + STACK_FRAME_FIELDS * size;
+      const w = 2 + frameFields * size;
       if (na !== w) {
         semantic = new TraceError(
           `EvStack has wrong number of arguments at offset 0x${off0.toString(16)}: want ${w}, got ${na}`,
@@ -465,12 +540,20 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
         );
         continue;
       }
-      if (scratch[0] !== 0 && size > 0) stacks.set(scratch[0], scratch.slice(2, na));
+      if (scratch[0] !== 0 && size > 0) {
+        if (frameFields === STACK_FRAME_FIELDS) stacks.set(scratch[0], scratch.slice(2, na));
+        else {
+          // go 1.5: PCs only, stored in the later layout with no func, file or line.
+          const f = new Float64Array(STACK_FRAME_FIELDS * size);
+          for (let k = 0; k < size; k++) f[STACK_FRAME_FIELDS * k] = scratch[2 + k];
+          stacks.set(scratch[0], f);
+        }
+      }
       continue;
     }
     if (na !== want[typ]) {
       semantic = new TraceError(
-        `${V1_EVENTS[typ].name} has wrong number of arguments at offset 0x${off0.toString(16)}: want ${want[typ]}, got ${na}`,
+        `${names[typ]} has wrong number of arguments at offset 0x${off0.toString(16)}: want ${want[typ]}, got ${na}`,
         off0,
       );
       continue;
@@ -478,11 +561,16 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     switch (typ) {
       case EvBatch: {
         lastGs[lastPs] = lastG;
-        lastP = scratch[0] >= TWO63 ? signedAt(buf, argPos, end) : scratch[0];
+        lastP = scratch[0] >= TWO63 ? signedAt(buf, argPos) : scratch[0];
         lastPs = pSlots.get(lastP);
         if (lastPs >= lastGs.length) lastGs = growF64(lastGs, lastPs + 1);
         lastG = lastGs[lastPs];
-        lastTs = scratch[1];
+        if (old) {
+          lastSeq = scratch[1];
+          lastTs = scratch[2];
+        } else {
+          lastTs = scratch[1];
+        }
         continue;
       }
       case EvFrequency:
@@ -507,6 +595,15 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
       cArgAt = cols.argAt;
       cOff = cols.off;
       cGroup = cols.group;
+      cSeq = cols.seq;
+    }
+    // The first argument after the tick delta (go 1.5: after the seq and tick deltas).
+    let first = 1;
+    if (old) {
+      lastSeq += scratch[0];
+      cSeq![n] = lastSeq;
+      scratch[0] = scratch[1];
+      first = 2;
     }
     const ts = lastTs + scratch[0];
     lastTs = ts;
@@ -521,11 +618,11 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     let last = na;
     if (hasStack[typ] === 1) stk = scratch[--last];
     // At most 3 arguments (want[] bounds na).
-    if (last > 1) {
-      A[a] = scratch[1];
-      if (last > 2) {
-        A[a + 1] = scratch[2];
-        if (last > 3) A[a + 2] = scratch[3];
+    if (last > first) {
+      A[a] = scratch[first];
+      if (last > first + 1) {
+        A[a + 1] = scratch[first + 1];
+        if (last > first + 2) A[a + 2] = scratch[first + 2];
       }
     }
     let g = lastG;
@@ -538,7 +635,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
         break;
       case A_STW:
         g = 0;
-        if (A[a] >= STW_KINDS.length) {
+        if (A[a] >= stwKinds.kinds.length && stwKinds.unknown === null) {
           semantic = new TraceError(`unknown STW kind ${A[a]}`, off0);
           continue;
         }
@@ -559,7 +656,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
       case A_CPU_SAMPLE:
         // [delta, handler ticks, P, G, stack]: ordered by the handler's ticks on their own P.
         evTs = A[a];
-        if (A[a + 1] >= TWO63) A[a + 1] = signedAt(buf, skipVarints(buf, argPos, 2), end);
+        if (A[a + 1] >= TWO63) A[a + 1] = signedAt(buf, skipVarints(buf, argPos, 2));
         g = A[a + 2];
         A[a] = 0;
         key = PROFILE_P;
@@ -611,6 +708,9 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     stacks,
     timerGoids,
     hasFutile,
+    seq: cSeq,
+    names,
+    pcStacks: null,
   };
 }
 

@@ -98,14 +98,19 @@ export class BatchFramer {
     }
     let exp = 0;
     if (typ === EvExperimentalBatch) {
-      if (pos >= end) return this.short(final, 'error reading batch experiment: unexpected EOF', base + pos);
+      // Input ending right after the type byte is Go's bare io.EOF: the clean end of the trace.
+      if (pos >= end) return final ? READ_EOF : READ_MORE;
       exp = buf[pos++];
     }
     const u = this.u;
     const fields = [0, 0, 0, 0];
     for (let i = 0; i < 4; i++) {
       decodeUvarint(buf, pos, end, u);
-      if (u.len === 0) return this.short(final, `error reading batch ${headerFieldNames[i]}: unexpected EOF`, base + pos);
+      if (u.len === 0) {
+        // Go wraps io.EOF (no byte left) or io.ErrUnexpectedEOF (inside the varint).
+        const why = pos >= end ? 'EOF' : 'unexpected EOF';
+        return this.short(final, `error reading batch ${headerFieldNames[i]}: ${why}`, base + pos);
+      }
       if (u.len < 0) {
         return new TraceError(`error reading batch ${headerFieldNames[i]}: varint overflows a 64-bit integer`, base + pos, 0, this.count);
       }

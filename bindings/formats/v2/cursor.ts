@@ -4,7 +4,8 @@
 // Layout: a per-M batch payload is a run of timed events: type byte, dt (ticks since
 // the previous event of the batch, or since the batch's time), then the type's args.
 // Invariants: never reads past a batch's payload; every malformed byte is a TraceError
-// with its offset; times are nanoseconds (ticks × ns-per-tick, truncated as Go does).
+// with its offset; times are nanoseconds (ticks × ns-per-tick, truncated as Go does, with
+// Go's int64 conversion and wrap-around for values no real trace reaches: gotime.ts).
 // The heap uses Go's sift rules so that events with equal times are tried in the same
 // order as Go's reader. Owner: the Go1.22+ format (bindings/formats/v2/).
 
@@ -13,6 +14,7 @@ import { TraceError } from '../event.ts';
 import type { Batch } from './batch.ts';
 import type { AdvanceSource, EventArgs, MState } from './order.ts';
 import type { VersionTable } from './spec.ts';
+import { goAdd, goTicksToNs } from './gotime.ts';
 
 const timedArgsCache = new WeakMap<VersionTable, Int8Array>();
 
@@ -41,6 +43,8 @@ export class BatchCursor implements AdvanceSource {
   private off = 0;
   private base = 0;
   private lastTs = 0;
+  /** The batch's time in ns: where a delta chain (re)starts. */
+  private batchTs = 0;
   private readonly nargs: Int8Array;
   /** freq is a whole number of nanoseconds per tick. */
   private readonly intFreq: boolean;
@@ -73,7 +77,8 @@ export class BatchCursor implements AdvanceSource {
       this.base = b.offset;
       this.batch = b.index;
       // Each batch restarts the delta chain from its own base time.
-      this.lastTs = Math.floor(b.time * this.freq);
+      this.batchTs = goTicksToNs(b.time, this.freq);
+      this.lastTs = this.batchTs;
       return true;
     }
   }
@@ -139,9 +144,11 @@ export class BatchCursor implements AdvanceSource {
     // A whole number of nanoseconds per tick (64 on Linux) needs no rounding: the product
     // of two integers is an integer-valued double (exact below 2^53, and every double
     // above that is an integer), so Math.floor would return it unchanged.
-    const t = (this.intFreq ? dt * this.freq : Math.floor(dt * this.freq)) + this.lastTs;
+    let t = (this.intFreq ? dt * this.freq : Math.floor(dt * this.freq)) + this.lastTs;
+    if (!(t < 2 ** 53 && t >= 0) || dt >= 2 ** 53) t = goAdd(goTicksToNs(dt, this.freq), this.lastTs);
     this.time = t;
-    this.lastTs = t;
+    // Go keeps "0" as "not started": after an event at time 0 the chain restarts at the batch time.
+    this.lastTs = t !== 0 ? t : this.batchTs;
     this.off = pos;
     return true;
   }

@@ -2,8 +2,11 @@
 //
 // Layout: spec tables (spec.ts) → text form (text.ts) ⇄ raw events (raw.ts) ⇄ wire
 // bytes; wire bytes → batches (batch.ts) → generations (generation.ts) → ordering
-// (order.ts, cursor.ts) → events (reader.ts → sinks.ts; stream.ts for async input). Everything here returns a TraceError (or throws
-// one from the async reader) on bad input; no other exception escapes for any bytes.
+// (order.ts, cursor.ts) → events (reader.ts → sinks.ts; stream.ts for async input); the
+// validate* functions add the validation layer (check.ts: Go's testtrace validator) on the
+// ordered events, the readers do not (as Go's reader does not). Everything here returns a
+// TraceError (or throws one from the async reader) on bad input; no other exception escapes
+// for any bytes.
 // Only the v2 format owner edits this directory.
 
 import { TraceError, type TraceEvent } from '../event.ts';
@@ -46,16 +49,19 @@ export function wireToText(bytes: Uint8Array): string | TraceError {
   return t instanceof TraceError ? t : writeText(t);
 }
 
-/** Parse and validate a whole wire trace; the first error with its location, or null. */
+/**
+ * Parse and validate a whole wire trace as Go's gotracevalidate does (reader + testtrace
+ * validator); the first error with its location, or null.
+ */
 export function validateV2(bytes: Uint8Array): TraceError | null {
-  return runV2(bytes, nullSink).error;
+  return runV2(bytes, nullSink, true).error;
 }
 
 /** Validate a text trace, framing batches by its EventBatch lines. */
 export function validateTextV2(text: string): TraceError | null {
   const t = parseText(text);
   if (t instanceof TraceError) return t;
-  return runV2Raw(t, nullSink).error;
+  return runV2Raw(t, nullSink, true).error;
 }
 
 /** All events of a wire trace, in validated order (synchronous, whole buffer). */
@@ -65,7 +71,12 @@ export function readV2Sync(bytes: Uint8Array): { events: TraceEvent[]; error: Tr
   return { events: b.events, error: r.error };
 }
 
-/** Events by name (CPUSample included), and the error that stopped counting, if any. */
+/**
+ * Events by name (CPUSample included) as the reader yields them, so with the events Go's
+ * ordering infers (a GoSwitch's block and start, a GoDestroySyscall's self-steal); the
+ * summary (traceSummary) counts wire events instead, as `go tool trace -d=2` lists them.
+ * With the error that stopped counting, if any.
+ */
 export function countsV2(bytes: Uint8Array): { counts: Record<string, number>; error: TraceError | null } {
   const sink = new CountSink();
   const r = runV2(bytes, sink);

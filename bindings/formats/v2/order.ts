@@ -123,6 +123,11 @@ const MUST_NOT = 0;
 const MAY = 1;
 const MUST = 2;
 
+/** Ordering.note: nothing special; the status event named a resource new to the trace; the stolen P was abandoned. */
+export const NOTE_NONE = 0;
+export const NOTE_NEW = 1;
+export const NOTE_ABANDONED = 2;
+
 const GC_UNDETERMINED = 0;
 const GC_NOT_RUNNING = 1;
 const GC_RUNNING = 2;
@@ -236,7 +241,18 @@ export class Ordering {
   readonly activeTasks = new Map<number, { name: string; parent: number }>();
   gcSeq = 0;
   gcState = GC_UNDETERMINED;
+  /**
+   * The generation of the first event ever offered (0 before that). Not simply the first
+   * generation: one holding only CPU samples never reaches the ordering, and Go then treats
+   * the next one as the first (GoStatus of unknown goroutines still allowed there).
+   */
   initialGen = 0;
+  /**
+   * What the last GoStatus/ProcStatus/ProcSteal emitted knew about the resource's previous
+   * state (NOTE_*), for the validation layer, which needs the before-state of a transition
+   * as Go's reader reports it.
+   */
+  note = NOTE_NONE;
 
   // The event being advanced and its context. Fields, not objects: no allocation per event.
   private gen = 0;
@@ -262,9 +278,13 @@ export class Ordering {
 
   /** Start ordering generation g (generations come in increasing order). */
   beginGeneration(g: Generation): void {
-    if (this.initialGen === 0) this.initialGen = g.gen;
     this.gen = g.gen;
     this.g = g;
+  }
+
+  /** Byte offset of the event being advanced (-1 before the first). */
+  get srcOffset(): number {
+    return this.src === undefined ? -1 : this.src.offset;
   }
 
   /**
@@ -282,7 +302,10 @@ export class Ordering {
   tryAdvance(src: AdvanceSource): boolean {
     const ms = src.ms;
     const out = this.out;
+    // (A bound M implies an earlier advance, so initialGen is set whenever this path runs.)
     if (ms === null || out === undefined) return false;
+    // The event's location, for errors raised downstream (the validation layer).
+    this.src = src;
     const args = src.args;
     const curG = ms.g;
     const curP = ms.p;
@@ -435,6 +458,7 @@ export class Ordering {
   advance(src: AdvanceSource): boolean {
     const type = src.type;
     const m = src.m;
+    if (this.initialGen === 0) this.initialGen = this.gen;
     this.src = src;
     this.args = src.args;
     let ms: MState | null = null;
@@ -642,18 +666,24 @@ export class Ordering {
 
   private procStatus(): boolean {
     const pid = this.args[0];
-    const status = this.args[1];
+    // Go reads the status as a byte: only its low 8 bits are checked here (a larger raw
+    // value that passes is refused later, by the validation layer).
+    const status = this.args[1] % 256;
     if (status >= 5) throw this.fail(`invalid status for proc ${pid}: ${status}`);
     const P = this.P;
     const s = P.get(pid);
     let promoted = false;
+    this.note = NOTE_NONE;
     if (s >= 0) {
       const old = P.status[s];
       if (status === ProcSyscallAbandoned && old === ProcSyscall) {
-        // Nothing was lost: the P is still known to be in its syscall. Treat as ProcSyscall.
+        // Nothing was lost: the P is still known to be in its syscall. Treat as ProcSyscall,
+        // and say so in the event (as Go's reader does).
         promoted = true;
+        this.args[1] = ProcSyscall;
       } else if (status === ProcSyscallAbandoned && old === ProcSyscallAbandoned) {
         // Still abandoned: passes through.
+        this.args[1] = ProcSyscallAbandoned;
       } else if (old !== status) {
         throw this.fail(
           `inconsistent status for proc ${pid}: old ${procStatusString(old)} vs. new ${procStatusString(status)}`,
@@ -663,6 +693,7 @@ export class Ordering {
       P.seq[s] = 0;
     } else {
       P.add(pid, status, this.gen);
+      this.note = NOTE_NEW;
     }
     if (status === ProcRunning || status === ProcSyscall) this.newP = pid;
     if (promoted) {
@@ -726,6 +757,7 @@ export class Ordering {
     }
     this.validate(MUST, MAY, MAY);
     const old = P.status[s];
+    this.note = old === ProcSyscallAbandoned ? NOTE_ABANDONED : NOTE_NONE;
     P.status[s] = ProcIdle;
     P.seqGen[s] = this.gen;
     P.seq[s] = seq;
@@ -757,10 +789,12 @@ export class Ordering {
     const gid = this.args[0];
     const raw = this.args[1];
     const mid = raw === NoThreadWire ? -1 : raw;
-    const status = this.args[2];
+    // A byte, as for ProcStatus.
+    const status = this.args[2] % 256;
     if (status >= 5) throw this.fail(`invalid status for goroutine ${gid}: ${status}`);
     const G = this.G;
     const s = G.get(gid);
+    this.note = s >= 0 ? NOTE_NONE : NOTE_NEW;
     if (s >= 0) {
       if (G.status[s] !== status) {
         throw this.fail(
@@ -949,6 +983,8 @@ export class Ordering {
       }
       P.status[p] = ProcSyscallAbandoned;
       this.newP = -1;
+      // The implied steal takes the P out of its syscall (not from an abandoned state).
+      this.note = NOTE_NONE;
       this.emitExtra(EvProcSteal, this.curG, this.curP, this.curM, this.curP, 0);
     }
     return this.emit(type);

@@ -5,7 +5,12 @@
 // which is then checked (frequency, stack strings) and ordered: one cursor per M walks
 // that M's batches in order, a min-heap on timestamps picks which M to try first, and
 // when the head cannot advance the others are tried in timestamp order (Go's frontier
-// algorithm). CPU samples are merged in by time.
+// algorithm). CPU samples are merged in by time. Optionally (validation) the ordered
+// events pass through the validation layer (check.ts) before the sink.
+// Go 1.22/1.23's reader is the model: the Ms of a generation enter the frontier in the
+// order of their first batch (Go 1.22/1.23 use map order, random when first events tie;
+// Go 1.24+ use this order); a generation with nothing to hand out is an error; a table
+// batch cut where a value starts ends the trace (Go's io.EOF, see generation.ts).
 //
 // Invariants: memory is bounded by one generation plus one batch (the input of a
 // finished generation is dropped, and in incremental mode its events are handed out in
@@ -22,10 +27,12 @@ import { BatchCursor, heapRemove, siftDown, siftUp } from './cursor.ts';
 import { Generation } from './generation.ts';
 import { Ordering, type EventArgs, type OrderSink } from './order.ts';
 import { nullSink, type V2Sink } from './sinks.ts';
+import { TraceChecker } from './check.ts';
 import {
   EvCPUSample,
   EvEventBatch,
   EvExperimentalBatch,
+  GO125,
   HeaderSize,
   NoThreadWire,
   parseHeader,
@@ -60,20 +67,29 @@ function tableArgs(t: VersionTable): TableArgs {
   return r;
 }
 
-/** Batches in, ordered events out (to a V2Sink). One per trace. */
+/**
+ * Batches in, ordered events out (to a V2Sink). One per trace.
+ * With `check`, the ordered events also pass through the validation layer (check.ts, Go's
+ * testtrace validator) before the sink: what gotracevalidate accepts, not only Go's reader.
+ */
 export class V2Core implements OrderSink {
   readonly order: Ordering;
   private cur: Generation | null = null;
   private readonly u: UvarintResult = { value: 0, len: 0 };
   private readonly targs: TableArgs;
+  private readonly sink: V2Sink;
+  /** Some batch was seen (a trace with none has no frequency: Go refuses it). */
+  private sawBatch = false;
 
   constructor(
     readonly table: VersionTable,
-    private readonly sink: V2Sink,
+    sink: V2Sink,
+    check = false,
   ) {
     this.order = new Ordering(table, this);
+    this.sink = check ? new TraceChecker(sink, this.order) : sink;
     // The ordering's fast path checks table ids itself and feeds the sink directly.
-    this.order.out = sink === nullSink ? null : sink;
+    this.order.out = this.sink === nullSink ? null : this.sink;
     this.targs = tableArgs(table);
   }
 
@@ -93,8 +109,16 @@ export class V2Core implements OrderSink {
   private pendingEnd = false;
   private pendingErr: TraceError | null = null;
 
+  /**
+   * A table or sample batch ended where a value should start (Go's io.EOF): Go's reader ends
+   * the trace there, valid, without ordering the generation it was reading. Everything after
+   * is ignored.
+   */
+  private stopped = false;
+
   /** Add the next batch of the input. Throws TraceError. */
   addBatch(b: Batch): void {
+    if (this.stopped) return;
     if (b.gen === 0) {
       // The runtime never writes generation 0.
       throw new TraceError(`invalid generation number ${b.gen}`, b.offset, b.gen, b.index);
@@ -115,18 +139,26 @@ export class V2Core implements OrderSink {
   }
 
   private addToCurrent(b: Batch): void {
+    this.sawBatch = true;
     if (this.cur === null) {
       this.cur = new Generation(this.table);
       this.cur.gen = b.gen;
     }
     const err = this.cur.add(b);
     if (err) throw err;
+    if (this.cur.eof) {
+      this.stopped = true;
+      this.cur = null;
+    }
   }
 
   /** End of input; `readErr` is a framing error found at the tail, reported after the open generation. */
   end(readErr: TraceError | null): void {
+    if (this.stopped) return;
     const cur = this.cur;
     if (readErr !== null && cur === null) throw readErr;
+    // Go reads a first generation even from a header alone, and finds no frequency in it.
+    if (cur === null && !this.sawBatch) throw new TraceError('no frequency event found', HeaderSize, 0, -1);
     if (cur !== null) {
       this.cur = null;
       if (this.incremental) {
@@ -196,6 +228,11 @@ export class V2Core implements OrderSink {
         siftUp(frontier, frontier.length - 1);
       }
     }
+    // Go 1.22/1.23's reader needs something to hand out in every generation it reads (from
+    // Go 1.24 on, every generation starts with a Sync event, and an empty one is fine).
+    if (frontier.length === 0 && g.cpuSamples.length === 0 && this.table.version < GO125) {
+      throw new TraceError(`broken trace: frontier is empty: [gen=${g.gen}]`, g.firstOffset, g.gen, g.firstBatch);
+    }
   }
 
   /** Order up to about `budget` (an int) events of the current generation; true when it is done. */
@@ -219,7 +256,7 @@ export class V2Core implements OrderSink {
       if (ci < cpu.length && (frontier.length === 0 || cpu[ci].time < frontier[0].time)) {
         const s = cpu[ci++];
         cpuArgs[0] = s.stack;
-        this.checkStack(EvCPUSample, s.stack, s.offset, -1);
+        // Go's reader does not look the sample's stack up; its validator does (check.ts).
         this.sink.event(EvCPUSample, s.time, s.g, s.p, s.m, cpuArgs, s.offset);
         continue;
       }
@@ -342,11 +379,14 @@ function headerError(bytes: Uint8Array): TraceError | VersionTable {
   return t;
 }
 
-/** Synchronous core on a whole buffer: frame, assemble, order; events go to `sink`. */
-export function runV2(bytes: Uint8Array, sink: V2Sink): V2RunResult {
+/**
+ * Synchronous core on a whole buffer: frame, assemble, order; events go to `sink`.
+ * `check` adds the validation layer (see V2Core).
+ */
+export function runV2(bytes: Uint8Array, sink: V2Sink, check = false): V2RunResult {
   const t = headerError(bytes);
   if (t instanceof TraceError) return { version: 0, error: t };
-  const core = new V2Core(t, sink);
+  const core = new V2Core(t, sink, check);
   const framer = new BatchFramer(t);
   framer.pos = HeaderSize;
   try {
@@ -371,9 +411,9 @@ export function runV2(bytes: Uint8Array, sink: V2Sink): V2RunResult {
  * (the size argument is not trusted), then assembled and ordered like wire batches.
  * Offsets are those of the canonical wire encoding of the same text.
  */
-export function runV2Raw(trace: RawTrace, sink: V2Sink): V2RunResult {
+export function runV2Raw(trace: RawTrace, sink: V2Sink, check = false): V2RunResult {
   const t = tableFor(trace.version)!;
-  const core = new V2Core(t, sink);
+  const core = new V2Core(t, sink, check);
   let offset = HeaderSize;
   let index = 0;
   try {

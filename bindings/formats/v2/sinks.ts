@@ -127,7 +127,7 @@ export class EventBuilder implements V2Sink {
   }
 }
 
-/** Counts events by type id (the cheapest sink: what validation and statistics need). */
+/** Counts events by type id (the cheapest sink: what statistics need). */
 export class CountSink implements V2Sink {
   readonly counts = new Float64Array(256);
   generation(): void {}

@@ -68,6 +68,7 @@ async function* drive(
   source: AsyncIterable<Uint8Array> | Uint8Array,
   sink: V2Sink,
   incremental: boolean,
+  check = false,
 ): AsyncGenerator<void, void, void> {
   const whole = source instanceof Uint8Array;
   const chunks: AsyncIterable<Uint8Array> =
@@ -109,7 +110,7 @@ async function* drive(
         if (v <= 0) throw new TraceError('bad file format: not a Go execution trace?', 0);
         const t = tableFor(v);
         if (!t) throw new TraceError(`unknown or unsupported trace version go 1.${v}`, 0);
-        core = new V2Core(t, sink);
+        core = new V2Core(t, sink, check);
         core.incremental = incremental;
         framer = new BatchFramer(t);
         framer.pos = HeaderSize;
@@ -214,12 +215,13 @@ export async function* readV2Chunks(source: AsyncIterable<Uint8Array> | Uint8Arr
 
 
 /**
- * Streaming validation: parse and order a chunked trace without keeping its events.
- * Memory is one generation plus one batch. Resolves to the first error, or null.
+ * Streaming validation (reader + validation layer, as validateV2): parse and order a chunked
+ * trace without keeping its events. Memory is one generation plus one batch (and the
+ * validation layer's per-id state). Resolves to the first error, or null.
  */
 export async function validateV2Stream(source: AsyncIterable<Uint8Array> | Uint8Array): Promise<TraceError | null> {
   try {
-    for await (const _ of drive(source, nullSink, false)) {
+    for await (const _ of drive(source, nullSink, false, true)) {
       // nothing to drain
     }
   } catch (e) {

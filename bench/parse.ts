@@ -86,7 +86,8 @@ export function tileV1(src: Uint8Array, copies: number): Uint8Array {
   const names = V1_EVENTS.map((s) => argsFor(s, ver));
   const buf = new Uint8Array(1 << 16);
   for (let k = 0; k < copies; k++) {
-    const out = new Uint8Array(Math.ceil(src.length * 1.5) + 4096);
+    // Shifted ids and times take more bytes than the originals: up to 3 per small argument.
+    const out = new Uint8Array(src.length * 3 + 4096);
     let o = 0;
     const put = (v: number) => (o = encodeUvarint(out, o, v));
     const dt = k * span;

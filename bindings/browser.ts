@@ -15,7 +15,7 @@ import { coreModule, setCoreModule } from './core/wasm-browser.ts';
 export * from './formats/index.ts';
 export { toChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
 export { validateChromeTrace } from './formats/chrome-validate.ts';
-export { simulate, simulateResolved, type SimResult, type Summary, type SimulateOptions } from './runtime/simulate.ts';
+export { simulate, simulateResolved, Simulation, type SimResult, type Summary, type SimulateOptions } from './runtime/simulate.ts';
 export { DEFAULT_SCENARIO } from './runtime/default-scenario.ts';
 export { resolveScenario, resolveScenarioText, ScenarioError, type Overrides } from './runtime/resolve.ts';
 export { RELEASES, GO_RELEASES, DEFAULT_RELEASE } from './runtime/releases.ts';

@@ -1,6 +1,6 @@
 // gotracesim: the package entry.
 export * from './core/index.ts';
-export { simulate, simulateResolved, type SimResult, type Summary, type SimulateOptions, type ThreadSummary, type GoroutineSummary } from './runtime/simulate.ts';
+export { simulate, simulateResolved, Simulation, type SimResult, type Summary, type SimulateOptions, type ThreadSummary, type GoroutineSummary } from './runtime/simulate.ts';
 export { DEFAULT_SCENARIO } from './runtime/default-scenario.ts';
 export { resolveScenario, resolveScenarioText, ScenarioError, parseDuration, parseSize, type Overrides } from './runtime/resolve.ts';
 export { RELEASES, GO_RELEASES, DEFAULT_RELEASE, type Switches } from './runtime/releases.ts';

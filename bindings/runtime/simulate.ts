@@ -105,32 +105,74 @@ export function simulate(input: unknown, opts: SimulateOptions = {}): SimResult 
 }
 
 export function simulateResolved(sc: ResolvedScenario, core: Core = loadCore(), trace: boolean | TraceSink = false): SimResult {
-  const rand = new Rand(sc.seed);
-  const chunks: Uint8Array[] = [];
-  const sink: TraceSink | null = typeof trace === 'function' ? trace : trace ? (c) => chunks.push(c) : null;
-  const tracer: Tracer | null = sink ? newTracer(core, sc, sink) : null;
-  const obs = tracer ?? new NoopObserver(true);
-  let prof: CPUProfiler | null = null;
-  const sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now));
-  prof = new CPUProfiler(core, sc, sched);
-  prof.start(0);
-  if (tracer) {
-    tracer.start(0);
-    if (sc.switches.traceCPUSamples) prof.traceSample = (m, gp, stack, now) => tracer.cpuSample(m!, gp, stack, now);
+  const sim = new Simulation(sc, core, trace);
+  sim.advance(sc.durationNs);
+  return sim.finish();
+}
+
+/**
+ * One simulation that the caller drives in slices of simulated time, so that a long run can
+ * report progress and be interrupted between slices (the CLI yields to the event loop after
+ * each). `advance(t)` runs the program up to simulated time t; `finish()` stops the tracer and
+ * the profiler (letting the program run on while StopTrace waits) and returns the result.
+ * Slicing does not change the output: the same scenario and seed give the same bytes.
+ */
+export class Simulation {
+  readonly sched: Sched;
+  private readonly prof: CPUProfiler;
+  private readonly tracer: Tracer | null;
+  private readonly chunks: Uint8Array[] = [];
+  private finished = false;
+
+  constructor(
+    readonly sc: ResolvedScenario,
+    core: Core = loadCore(),
+    private readonly trace: boolean | TraceSink = false,
+  ) {
+    const rand = new Rand(sc.seed);
+    const sink: TraceSink | null = typeof trace === 'function' ? trace : trace ? (c) => this.chunks.push(c) : null;
+    const tracer: Tracer | null = sink ? newTracer(core, sc, sink) : null;
+    this.tracer = tracer;
+    const obs = tracer ?? new NoopObserver(true);
+    let prof: CPUProfiler | null = null;
+    this.sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now));
+    prof = this.prof = new CPUProfiler(core, sc, this.sched);
+    prof.start(0);
+    if (tracer) {
+      tracer.start(0);
+      if (sc.switches.traceCPUSamples) prof.traceSample = (m, gp, stack, now) => tracer.cpuSample(m!, gp, stack, now);
+    }
+    this.sched.start();
   }
-  sched.start();
-  sched.run(sc.durationNs);
-  const stopNs = tracer ? runUntilStopCan(sched, tracer, sc.durationNs + STOP_WAIT_MAX_NS) : sc.durationNs;
-  sched.finish();
-  tracer?.stop(stopNs);
-  // The program stops the CPU profile right after the trace (trace.Stop; pprof.StopCPUProfile).
-  const profile = prof.stop(stopNs);
-  const pprof = encodeProfile(profile);
-  const summary = summarize(sc, sched, prof);
-  if (tracer) summary.trace = tracer.stats;
-  const result: SimResult = { scenario: sc, profile, pprof, summary };
-  if (trace === true) result.trace = concatBytes(chunks);
-  return result;
+
+  /** Simulated time reached so far (ns). */
+  get now(): number {
+    return this.sched.now;
+  }
+
+  /** Run the program up to simulated time t (at most the scenario's duration). */
+  advance(t: number): void {
+    if (this.finished) throw new Error('simulation already finished');
+    this.sched.run(Math.min(t, this.sc.durationNs));
+  }
+
+  finish(): SimResult {
+    if (this.finished) throw new Error('simulation already finished');
+    const { sc, sched, tracer, prof } = this;
+    if (sched.now < sc.durationNs) sched.run(sc.durationNs);
+    this.finished = true;
+    const stopNs = tracer ? runUntilStopCan(sched, tracer, sc.durationNs + STOP_WAIT_MAX_NS) : sc.durationNs;
+    sched.finish();
+    tracer?.stop(stopNs);
+    // The program stops the CPU profile right after the trace (trace.Stop; pprof.StopCPUProfile).
+    const profile = prof.stop(stopNs);
+    const pprof = encodeProfile(profile);
+    const summary = summarize(sc, sched, prof);
+    if (tracer) summary.trace = tracer.stats;
+    const result: SimResult = { scenario: sc, profile, pprof, summary };
+    if (this.trace === true) result.trace = concatBytes(this.chunks);
+    return result;
+  }
 }
 
 /** Longest the program runs past its duration while StopTrace waits for a GC cycle or a stop. */

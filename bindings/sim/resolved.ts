@@ -86,4 +86,6 @@ export interface ResolvedScenario {
   channels: string[];
   symtab: Symtab;
   trace: RTrace;
+  /** Guards against runaway programs (sim/progress.ts); defaults when absent. */
+  limits?: { goroutines: number };
 }

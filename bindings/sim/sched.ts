@@ -24,6 +24,7 @@ import type { ResolvedScenario, RStep } from './resolved.ts';
 import { RT, type Symtab } from './symtab.ts';
 import { Act, ForeignThread, G, GStatus, M, P, PStatus, type Thread } from './world.ts';
 import type { SchedObserver, BlockKind, StwReason } from './observer.ts';
+import { DEFAULT_GOROUTINE_LIMIT, ProgressGuard } from './progress.ts';
 
 const EV_M = 1;
 const EV_PREEMPT = 2;
@@ -75,6 +76,7 @@ export class Sched {
   private exitedMs = 0;
   private stacks: Record<string, number> = {};
   private zeroTimeGuard = 0;
+  private readonly guard: ProgressGuard;
   private readonly sc: ResolvedScenario;
   private readonly symtab: Symtab;
 
@@ -86,6 +88,7 @@ export class Sched {
   ) {
     this.sc = sc;
     this.symtab = sc.symtab;
+    this.guard = new ProgressGuard(sc.limits?.goroutines ?? DEFAULT_GOROUTINE_LIMIT);
     this.kernel = new Kernel(this.q, rand, sc.profile.periodNs, onSignal);
     for (let c = 0; c < sc.channels.length; c++) {
       this.sendq.push([]);
@@ -129,7 +132,7 @@ export class Sched {
       if (t.count > 0) spawns.push({ k: 'spawn', tmpl: i, count: t.count });
     });
     spawns.push({ k: 'block', ns: Infinity, reason: 'select' });
-    const main = this.newG(-1, 'main', this.stacks.mainRoot, 0, spawns, false);
+    const main = this.newG(null, -1, 'main', this.stacks.mainRoot, 0, spawns, false);
     this.mainG = main;
     const m0 = this.newM();
     const p0 = this.ps[0];
@@ -159,6 +162,7 @@ export class Sched {
       const e = q.pop()!;
       this.now = e.t;
       this.zeroTimeGuard = 0;
+      this.guard.event(e.t);
       switch (e.kind) {
         case EV_M: {
           const m = e.obj as M;
@@ -233,7 +237,8 @@ export class Sched {
     for (const g of live) this.gs.push(g);
   }
 
-  private newG(tmpl: number, name: string, root: number, tag: number, program: RStep[], locked: boolean): G {
+  private newG(parent: G | null, tmpl: number, name: string, root: number, tag: number, program: RStep[], locked: boolean): G {
+    this.guard.created(parent, this.now);
     const g = new G(this.nextGid++, tmpl, name, root, tag, program, locked);
     this.gs.push(g);
     return g;
@@ -582,7 +587,7 @@ export class Sched {
         const step = this.curStep(g!) as Extract<RStep, { k: 'spawn' }>;
         const t = this.sc.templates[step.tmpl];
         for (let i = 0; i < step.count; i++) {
-          const ng = this.newG(step.tmpl, t.name, this.stacks.mainRoot, t.tag, t.program, t.lockOSThread);
+          const ng = this.newG(g!, step.tmpl, t.name, this.stacks.mainRoot, t.tag, t.program, t.lockOSThread);
           ng.tag = g!.tag || t.tag; // labels are inherited by goroutines a goroutine starts
           if (t.tag) ng.tag = t.tag;
           this.obs.goCreate(g!, ng, m, this.now);
@@ -685,9 +690,7 @@ export class Sched {
   /** Run g on m from its current step until it takes time, blocks or ends. */
   private runG(m: M, g: G): void {
     for (;;) {
-      if (++this.zeroTimeGuard > 1_000_000) {
-        throw new Error(`goroutine ${g.id} (${g.name}) runs steps forever without taking time: give its loop a timed step`);
-      }
+      this.guard.zeroTimeStep(g, ++this.zeroTimeGuard, this.now);
       if (this.stw && this.stw.stopping && !g.system && !this.syscallFirst(g)) {
         // A safe point while the world is being stopped: preempt here.
         this.preemptForSTW(m, g);
@@ -786,6 +789,7 @@ export class Sched {
   }
 
   private goexit(m: M, g: G): void {
+    this.guard.exited();
     g.status = GStatus.Dead;
     g.m = null;
     this.obs.goEnd(g, m, this.now);
@@ -1096,7 +1100,7 @@ export class Sched {
       this.obs.goUnblock(w, p.m, p, this.now);
     } else {
       // gcBgMarkStartWorkers: a new worker goroutine, runnable at once.
-      w = this.newG(-1, 'gcBgMarkWorker', this.stacks.markWorkerUser, 0, [], false);
+      w = this.newG(null, -1, 'gcBgMarkWorker', this.stacks.markWorkerUser, 0, [], false);
       w.system = true;
       this.gc.workers.push(w);
       this.obs.goCreate(null, w, p.m, this.now);

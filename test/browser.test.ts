@@ -145,7 +145,7 @@ describe.skipIf(!HAVE_CHROMIUM)('in headless Chromium', () => {
     // The default scenario with a generation every 250ms.
     const scenario = join(work, 'scenario.json');
     writeFileSync(scenario, JSON.stringify({ ...DEFAULT_SCENARIO, trace: { period: '250ms' } }));
-    const r = runToDir({ scenarioFile: scenario, outDir: dir, overrides: {} });
+    const r = await runToDir({ scenarioFile: scenario, outDir: dir, overrides: {} });
     const out = join(ARTIFACTS, 'report-run.html');
     expect(await reportCommand([dir, '-o', out], { stdout: () => {}, stderr: () => {} })).toBe(0);
     const data = extractReportData(readFileSync(out, 'utf8'));

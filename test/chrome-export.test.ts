@@ -558,12 +558,16 @@ describe('gotracesim export --chrome (CLI function)', () => {
     const d = newDir();
     const f = join(d, 'hog.trace');
     writeFileSync(f, fixture('hog'));
-    for (const args of [[], [f], ['--chrome'], ['--chrome', f, f], ['--chrome', f, '--svg'], ['--chrome', f, '-o'], ['--chrome', f, '-o', f]]) {
+    for (const args of [[], [f], ['--chrome'], ['--chrome', f, f], ['--chrome', f, '--svg'], ['--chrome', f, '-o']]) {
       const io = capture();
       expect(await exportChromeCommand(args, io), args.join(' ')).toBe(2);
       expect(io.e).toMatch(/^gotracesim export: /);
       expect(io.e).toContain('usage: gotracesim export --chrome FILE');
     }
+    // OUT = FILE is refused in one line (test/cli-hostile.test.ts covers links and ./FILE).
+    const same = capture();
+    expect(await exportChromeCommand(['--chrome', f, '-o', f], same)).toBe(2);
+    expect(same.e).toBe(`gotracesim export: ${f}: refusing to write: it is the input trace ${f}\n`);
     expect(readdirSync(d)).toEqual(['hog.trace']);
     const io = capture();
     expect(await exportChromeCommand(['--help'], io)).toBe(0);

@@ -81,9 +81,12 @@ describe('gotracesim run', () => {
     expect(gts(['run', '--seed', 'x']).status).toBe(2);
     expect(gts(['run', 'a.json', 'b.json']).status).toBe(2);
     expect(gts(['run', '--bogus']).status).toBe(2);
-    const r = gts(['run', '/nonexistent/s.json', '-o', join(tmp(), 'o')]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/\/nonexistent\/s\.json: scenario: cannot read/);
+    // An unreadable scenario is exit 2 (as every unreadable input), a bad one exit 1.
+    const o = join(tmp(), 'o');
+    const r = gts(['run', '/nonexistent/s.json', '-o', o]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('gotracesim: /nonexistent/s.json: scenario: cannot read: ENOENT: no such file or directory\n');
+    expect(existsSync(o)).toBe(false);
   });
 });
 

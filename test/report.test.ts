@@ -19,7 +19,7 @@ let summary: Summary;
 let html = '';
 let data: RunReportData;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'gts-report-'));
   runDir = join(work, 'run');
   // A small profBuf so that the overflow series is not all zeros; two generations.
@@ -39,7 +39,7 @@ beforeAll(() => {
       ],
     }),
   );
-  summary = runToDir({ scenarioFile: scenario, outDir: runDir, overrides: {} }).summary;
+  summary = (await runToDir({ scenarioFile: scenario, outDir: runDir, overrides: {} })).summary;
   html = buildReport({ runDir });
   data = extractReportData(html) as RunReportData;
 }, 60_000);
@@ -116,9 +116,9 @@ describe('report of a run directory', () => {
     expect(buildReport({ runDir })).toBe(html);
   });
 
-  it('a go 1.11-format trace (Go 1.17: no CPU samples in it): timeline without generations, no trace column', () => {
+  it('a go 1.11-format trace (Go 1.17: no CPU samples in it): timeline without generations, no trace column', async () => {
     const dir = join(work, 'go117');
-    runToDir({ outDir: dir, overrides: { go: '1.17', duration: '200ms' } });
+    await runToDir({ outDir: dir, overrides: { go: '1.17', duration: '200ms' } });
     const d = reportData({ runDir: dir }) as RunReportData;
     expect(d.timeline!.format).toBe('go1.11');
     expect(d.timeline!.generations).toEqual([]);
@@ -250,8 +250,8 @@ describe('gotracesim report (reportCommand)', () => {
     expect(readdirSync(empty)).toEqual([]);
     expect(await reportCommand([join(work, 'missing')], io)).toBe(1);
     expect(existsSync(join(work, 'missing'))).toBe(false);
-    // unwritable destination: exit 1, no temporary left behind
-    expect(await reportCommand([runDir, '-o', join(work, 'no-such-dir', 'r.html')], io)).toBe(1);
+    // unwritable destination: exit 2 (as every unwritable output), no temporary left behind
+    expect(await reportCommand([runDir, '-o', join(work, 'no-such-dir', 'r.html')], io)).toBe(2);
     expect(err.pop()).toMatch(/cannot write/);
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

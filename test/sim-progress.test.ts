@@ -47,6 +47,13 @@ describe('progress guard', () => {
     expect(e.message).toMatch(/^more than 100000 live goroutines at [\d.]+ms: goroutines\[0\] "bomb" at program\[0\] spawns without bound \(raise limits\.goroutines/);
   });
 
+  it('limits.goroutines sets the bound; a bad value names the field', () => {
+    const e = stall({ duration: '100ms', limits: { goroutines: 50 }, goroutines: [{ name: 'w', program: [{ sleep: '1ms' }] }, { name: 'spawner', program: [{ loop: [{ spawn: 'w', count: 10 }, { sleep: '10us' }] }] }] });
+    expect([e.goroutine, e.step]).toEqual(['goroutines[1] "spawner"', 'program[0].loop[0]']);
+    expect(e.message).toMatch(/^more than 50 live goroutines at /);
+    expect(() => simulate({ limits: { goroutines: 0 }, goroutines: [{ name: 'w', program: [{ sleep: '1ms' }] }] })).toThrow(/limits\.goroutines: must be between 1 and 10000000, got 0/);
+  });
+
   it('a busy but progressing program is not stopped', () => {
     const r = simulate({ duration: '20ms', costs: { gosched: '0ns' }, goroutines: [{ name: 'spinner', count: 4, program: [{ loop: [{ gosched: true }] }] }] });
     expect(r.summary.durationNs).toBe(20e6);

@@ -2,16 +2,19 @@
 // text format) → Chrome Trace Event JSON for Perfetto UI / chrome://tracing.
 //
 // Exit codes: 0 written; 1 the input is not a valid trace (message names the file and the
-// byte offset); 2 usage error, unreadable input, or unwritable output.
-// The output is written atomically: to a temporary file next to OUT, renamed over OUT once
-// complete; on any error the temporary file is removed and OUT is left as it was.
-// The only module under bindings/formats/ that uses Node built-ins. Who may touch: the
-// export owner; bindings/cli.ts (the lead) dispatches `export` here.
+// byte offset); 2 usage error, unreadable input, or unwritable output (one line naming it).
+// The output is written atomically: to a new temporary file next to OUT (random name,
+// created exclusively, never through a symlink), renamed over OUT once complete; on any
+// error the temporary file is removed and OUT is left as it was. OUT may not be the input.
+// The only module under bindings/formats/ that uses Node built-ins; bindings/cli.ts
+// dispatches `export` here.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { TraceError } from './event.ts';
 import { writeChromeTrace } from './chrome.ts';
+import { AtomicFiles, OutputError, checkOutputFile, reason, sameFile } from '../cli/files.ts';
+import { interruptedLine, yieldToLoop } from '../cli/common.ts';
 
 export const EXPORT_USAGE = `usage: gotracesim export --chrome FILE [-o OUT.json]
 
@@ -22,7 +25,8 @@ to Chrome Trace Event JSON, loadable by Perfetto UI (ui.perfetto.dev) and chrome
   -o, --output    output file (default: FILE.json); written atomically
   -h, --help      show this help
 
-Exit status: 0 written, 1 invalid trace, 2 usage error or unreadable/unwritable file.
+Exit status: 0 written, 1 invalid trace, 2 usage error or unreadable/unwritable file
+(OUT may not be FILE itself).
 `;
 
 interface Io {
@@ -40,8 +44,12 @@ function usage(io: Io, msg: string): number {
   return 2;
 }
 
-/** Run `gotracesim export ...`; `args` are the words after "export" (a leading "export" is skipped). */
-export async function exportChromeCommand(args: string[], io: Io = defaultIo): Promise<number> {
+/**
+ * Run `gotracesim export ...`; `args` are the words after "export" (a leading "export" is
+ * skipped). `signal` (SIGINT/SIGTERM) is checked after the conversion, which is synchronous:
+ * an interrupted export removes its temporary file and returns 130.
+ */
+export async function exportChromeCommand(args: string[], io: Io = defaultIo, signal?: AbortSignal): Promise<number> {
   const a = args[0] === 'export' ? args.slice(1) : args.slice();
   let chrome = false;
   let out: string | undefined;
@@ -69,50 +77,47 @@ export async function exportChromeCommand(args: string[], io: Io = defaultIo): P
   if (files.length !== 1) return usage(io, files.length === 0 ? 'missing trace FILE' : `expected one trace FILE, got ${files.length}: ${files.join(' ')}`);
   const file = files[0];
   const outFile = out ?? `${file}.json`;
-  if (outFile === file) return usage(io, `output ${outFile} would overwrite the input trace`);
 
   let bytes: Uint8Array;
   try {
     const b = readFileSync(file);
     bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
   } catch (e) {
-    io.err(`gotracesim export: cannot read ${file}: ${(e as Error).message}\n`);
+    io.err(`gotracesim export: cannot read ${file}: ${reason(e)}\n`);
+    return 2;
+  }
+  // The rename would replace the input (or, through a link, the file it names).
+  if (outFile === file || sameFile(file, outFile)) {
+    io.err(`gotracesim export: ${outFile}: refusing to write: it is the input trace ${file}\n`);
     return 2;
   }
 
-  const tmp = join(dirname(outFile), `.${basename(outFile)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  let fd: number;
-  try {
-    fd = openSync(tmp, 'wx');
-  } catch (e) {
-    io.err(`gotracesim export: cannot write ${outFile}: ${(e as Error).message}\n`);
-    return 2;
-  }
+  let output: AtomicFiles | undefined;
   let stats;
   try {
-    try {
-      stats = writeChromeTrace(bytes, (s) => {
-        writeSync(fd, s);
-      });
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    checkOutputFile(outFile);
+    output = AtomicFiles.inExistingDir(dirname(outFile));
+    const sink = output.open(basename(outFile));
+    stats = writeChromeTrace(bytes, sink.write);
+    await yieldToLoop();
+    if (signal?.aborted) {
+      io.err(`gotracesim export: ${interruptedLine(signal, output.discard())}\n`);
+      return 130;
     }
-    renameSync(tmp, outFile);
+    output.commit();
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
+    output?.discard();
     if (e instanceof TraceError) {
       const where = e.offset >= 0 ? ` at byte offset ${e.offset}` : '';
       const gen = e.gen > 0 ? ` (generation ${e.gen})` : '';
       io.err(`gotracesim export: ${file}: invalid trace${where}${gen}: ${e.message}\n`);
       return 1;
     }
-    io.err(`gotracesim export: cannot write ${outFile}: ${(e as Error).message}\n`);
-    return 2;
+    if (e instanceof OutputError) {
+      io.err(`gotracesim export: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
   io.err(
     `gotracesim export: wrote ${outFile} (${stats.format} trace: ${stats.inputEvents} events → ${stats.outputEvents} Chrome events, ${stats.goroutineSlices} goroutine slices, ${stats.chars} characters of JSON)\n`,

@@ -36,6 +36,7 @@
 
 import { TraceError, type StackFrame, type TraceEvent } from './event.ts';
 import { detectTrace, traceText } from './detect.ts';
+import { requireBytesOrText } from './input.ts';
 import { forEachEventV1, parseV1 } from './v1/index.ts';
 import { EventBuilder, parseTextTrace, runV2, runV2Raw, type Generation, type V2Sink } from './v2/index.ts';
 
@@ -883,6 +884,7 @@ function wrap(e: unknown): TraceError {
 
 /** Run the right reader over `bytes`, feeding `c`. Returns [kind, format]. Throws TraceError. */
 function convert(input: Uint8Array | string, c: Converter): [string, string] {
+  input = requireBytesOrText(input); // a TraceError, not a TypeError, for anything else
   const det = detectTrace(input);
   if (det.kind === 'v1') {
     let tr;

@@ -7,6 +7,7 @@
 // Browser-safe: no Node built-ins.
 
 import { TraceError, type TraceFormat } from './event.ts';
+import { requireBytesOrText, requireText } from './input.ts';
 
 /** What detectTrace found. */
 export interface DetectedTrace {
@@ -63,6 +64,7 @@ function detectText(s: string): DetectedTrace | null {
 
 /** Decide the format of an input from its first bytes (or from a text trace). Throws TraceError. */
 export function detectTrace(input: Uint8Array | string): DetectedTrace {
+  input = requireBytesOrText(input);
   if (typeof input === 'string') {
     const t = detectText(input);
     if (t) return t;
@@ -106,7 +108,7 @@ export function detectFormat(input: Uint8Array | string): TraceFormat {
 
 /** The trace text of a text input: strips a txtar test file down to its "-- trace --" section. */
 export function traceText(s: string): string {
-  const body = s.replace(/^\uFEFF/, '');
+  const body = requireText(s).replace(/^\uFEFF/, '');
   if (!body.startsWith('-- ')) return body;
   const i = body.indexOf('-- trace --\n');
   if (i < 0) return body;

@@ -11,7 +11,9 @@
 // bytes whose content is Go's text format are read as text.
 // Invariants: validateTrace never throws (an unexpected exception inside a reader comes back as
 // a TraceError whose message starts with "internal error"); readTrace and traceSummary throw
-// only TraceError for bad input. Browser-safe: nothing here or below imports a Node built-in.
+// only TraceError for bad input, including input of the wrong type (null, a number, a plain
+// object, an ArrayBuffer: see input.ts, which every reader entry point below uses).
+// Browser-safe: nothing here or below imports a Node built-in.
 // Who may touch: the formats API owner; the v1/ and v2/ owners own their directories.
 
 import { TraceError, type TraceEvent, type TraceFormat } from './event.ts';
@@ -33,6 +35,7 @@ import {
 } from './v2/index.ts';
 
 import { concatBytes } from './bytes.ts';
+import { bytesOrError, describeInput, inputError, isBytes } from './input.ts';
 export { TraceError, type TraceEvent, type TraceFormat, type StackFrame } from './event.ts';
 export { detectTrace, detectFormat, traceText, DETECT_BYTES, type DetectedTrace } from './detect.ts';
 export { SummaryBuilder, G_STATES, type TraceSummary, type GoroutineSummary, type ProcSummary, type GState } from './summary.ts';
@@ -63,10 +66,6 @@ export * as v2 from './v2/index.ts';
 /** What the readers accept. */
 export type TraceInput = Uint8Array | AsyncIterable<Uint8Array> | string;
 
-function isBytes(x: unknown): x is Uint8Array {
-  return x instanceof Uint8Array || (ArrayBuffer.isView(x) && (x as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT === 1);
-}
-
 function internal(e: unknown): TraceError {
   if (e instanceof TraceError) return e;
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
@@ -79,32 +78,44 @@ type Resolved =
   | { kind: 'v2'; det: DetectedTrace; source: Uint8Array | AsyncIterable<Uint8Array> }
   | { kind: 'text'; det: DetectedTrace; text: string };
 
-async function concat(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | null): Promise<Uint8Array> {
+/** Chunk `i` of a stream (at byte offset `at`) as bytes; a TraceError when it is something else. */
+function chunkBytes(c: unknown, i: number, at: number): Uint8Array {
+  const b = bytesOrError(c);
+  if (b instanceof TraceError) throw new TraceError(`input chunk ${i} must be a Uint8Array, got ${describeInput(c)}`, at);
+  return b;
+}
+
+/** `first`, then the rest of a stream (whose first chunk is chunk number `index`), back to back. */
+async function concat(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | null, index = 0): Promise<Uint8Array> {
   const parts = first.slice();
+  let at = parts.reduce((n, p) => n + p.length, 0);
   if (rest) {
-    for (;;) {
+    for (let i = index; ; i++) {
       const r = await rest.next();
       if (r.done) break;
-      parts.push(r.value);
+      const b = chunkBytes(r.value, i, at);
+      parts.push(b);
+      at += b.length;
     }
   }
   return concatBytes(parts);
 }
 
-/** Detect the format and shape the input for its reader. Throws TraceError. */
+/** Detect the format and shape the input for its reader. Throws TraceError (also for non-trace input types). */
 async function resolve(input: TraceInput): Promise<Resolved> {
   if (typeof input === 'string') {
     const det = detectTrace(input);
     return { kind: 'text', det, text: traceText(input) };
   }
   if (isBytes(input)) {
+    input = bytesOrError(input) as Uint8Array; // one-byte views of other types, re-viewed
     const det = detectTrace(input);
     if (det.kind === 'text') return { kind: 'text', det, text: traceText(new TextDecoder().decode(input)) };
     if (det.kind === 'v1') return { kind: 'v1', det, bytes: input };
     return { kind: 'v2', det, source: input };
   }
-  if (input == null || typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
-    throw new TraceError('input must be a Uint8Array, an async iterable of Uint8Array chunks, or a text trace string', -1);
+  if (input === null || typeof input !== 'object' || typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
+    throw inputError('a Uint8Array, an async iterable of Uint8Array chunks, or a text trace string', input);
   }
   // A stream: gather enough of a prefix to decide (copies: the caller may reuse its chunks).
   const it = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
@@ -117,9 +128,9 @@ async function resolve(input: TraceInput): Promise<Resolved> {
       done = true;
       break;
     }
-    if (!isBytes(r.value)) throw new TraceError('input chunks must be Uint8Array', n);
-    head.push(r.value.slice());
-    n += r.value.length;
+    const b = chunkBytes(r.value, head.length, n);
+    head.push(b.slice());
+    n += b.length;
   }
   const prefix = await concat(head, null);
   let det = detectTrace(prefix);
@@ -127,15 +138,15 @@ async function resolve(input: TraceInput): Promise<Resolved> {
     async function* rest(): AsyncGenerator<Uint8Array> {
       yield prefix;
       if (done) return;
-      for (;;) {
+      for (let i = head.length; ; i++) {
         const r = await it.next();
         if (r.done) return;
-        yield r.value;
+        yield chunkBytes(r.value, i, -1);
       }
     }
     return { kind: 'v2', det, source: rest() };
   }
-  const all = await concat([prefix], done ? null : it);
+  const all = await concat([prefix], done ? null : it, head.length);
   if (det.kind === 'text') {
     det = detectTrace(all); // a txtar file's trace section may start past the prefix
     return { kind: 'text', det, text: traceText(new TextDecoder().decode(all)) };

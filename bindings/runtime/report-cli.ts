@@ -1,21 +1,30 @@
 // `gotracesim report DIR [-o report.html]`: DIR is a run directory (summary.json, trace.out)
 // or a sweep directory (results.jsonl); writes one self-contained HTML file (default
-// DIR/report.html) atomically: a temporary name, renamed when complete.
+// DIR/report.html) atomically: a new temporary file (random name, created exclusively, never
+// through a symlink), renamed when complete. The output may not be one of the inputs.
 // Exit 0 on success, 1 for bad input (not a run/sweep directory, unreadable or malformed
-// files, a trace that cannot be read), 2 for bad usage.
+// files, a trace that cannot be read), 2 for bad usage or an unwritable output (one line
+// naming it).
 
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { buildReport, detectReportDir, ReportError } from './report.ts';
+import { AtomicFiles, OutputError, checkOutputFile, sameFile } from '../cli/files.ts';
+import { interruptedLine, yieldToLoop } from '../cli/common.ts';
 
-export const REPORT_USAGE = 'usage: gotracesim report DIR [-o report.html]\n  DIR: a `gotracesim run` output directory (summary.json) or a `gotracesim sweep` output directory (results.jsonl)';
+export const REPORT_USAGE =
+  'usage: gotracesim report DIR [-o report.html]\n  DIR: a `gotracesim run` output directory (summary.json) or a `gotracesim sweep` output directory (results.jsonl)\n  exit status: 0 written, 1 not a run or sweep directory (or unreadable inside), 2 usage error or unwritable output';
+
+/** The files of a run or sweep directory a report reads: never an output. */
+const INPUTS = ['summary.json', 'trace.out', 'cpu.pprof', 'results.jsonl', 'results.csv'];
 
 export interface ReportIO {
   stdout?: (s: string) => void;
   stderr?: (s: string) => void;
 }
 
-export async function reportCommand(args: string[], io: ReportIO = {}): Promise<number> {
+/** `signal` (SIGINT/SIGTERM) is checked once the report is built, which is synchronous: an
+ *  interrupted report writes nothing and returns 130. */
+export async function reportCommand(args: string[], io: ReportIO = {}, signal?: AbortSignal): Promise<number> {
   const out = io.stdout ?? ((s: string) => process.stdout.write(s));
   const err = io.stderr ?? ((s: string) => process.stderr.write(s));
   let dir: string | undefined;
@@ -62,14 +71,29 @@ export async function reportCommand(args: string[], io: ReportIO = {}): Promise<
     }
     throw e;
   }
-  const tmp = join(dirname(resolve(file)), `.${basename(file)}.${process.pid}.tmp`);
+  await yieldToLoop();
+  if (signal?.aborted) {
+    err(`gotracesim report: ${interruptedLine(signal, [])}\n`);
+    return 130;
+  }
+  const input = INPUTS.map((n) => join(dir, n)).find((f) => sameFile(f, file));
+  if (input) {
+    err(`gotracesim report: ${file}: refusing to write: it is the input ${input}\n`);
+    return 2;
+  }
+  let files: AtomicFiles | undefined;
   try {
-    writeFileSync(tmp, html);
-    renameSync(tmp, file);
+    checkOutputFile(file);
+    files = AtomicFiles.inExistingDir(dirname(file));
+    files.write(basename(file), html);
+    files.commit();
   } catch (e) {
-    rmSync(tmp, { force: true });
-    err(`gotracesim report: cannot write ${file}: ${(e as Error).message}\n`);
-    return 1;
+    files?.discard();
+    if (e instanceof OutputError) {
+      err(`gotracesim report: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
   out(`gotracesim report: wrote ${file} (${(html.length / 1024).toFixed(0)} KiB)\n`);
   return 0;

@@ -6,10 +6,16 @@
 // template references must exist. Defaults come from the Go release's preset.
 
 import type { Frame, GoRelease, Scenario } from '../sim/scenario.ts';
-import { USER_STW_REASONS, type StwReason } from '../sim/observer.ts';
+import { USER_STW_REASONS, type StwReason } from '../sim/stw.ts';
+import { DEFAULT_GOROUTINE_LIMIT } from '../sim/progress.ts';
 import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts, RTrace } from '../sim/resolved.ts';
 import { Symtab } from '../sim/symtab.ts';
 import { RELEASES, SWITCH_VALUES, DEFAULT_RELEASE, GO_RELEASES, FORMAT_TRACER, DEFAULT_FORMAT, type Switches } from './releases.ts';
+import { parseGoDuration } from './duration.ts';
+import { DEFAULT_MAXIMUM_PAGES, PAGE } from '../core/memory.ts';
+import { profBufSizes } from '../core/profbuf-layout.ts';
+
+export { parseDuration } from './duration.ts';
 
 export class ScenarioError extends Error {
   constructor(
@@ -24,16 +30,21 @@ export class ScenarioError extends Error {
 
 type Obj = Record<string, unknown>;
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9 };
-const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1 << 20, GiB: 1 << 30 };
+/**
+ * Names that must never become keys of an ordinary object: assigning them reaches (or
+ * replaces) Object.prototype. Refused as stack, label and template names and as sweep axis
+ * path segments, so that a hostile scenario or grid cannot pollute the caller's process.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Parse "1.5ms" etc. into ns; undefined if malformed. */
-export function parseDuration(s: unknown): number | undefined {
-  if (typeof s !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m)$/.exec(s.trim());
-  if (!m) return undefined;
-  return Math.round(parseFloat(m[1]) * UNITS[m[2]]);
+/** A prototype-free copy of obj's own enumerable properties (user keys land here safely). */
+export function bareCopy<T>(obj: Record<string, T>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  for (const k of Object.keys(obj)) out[k] = obj[k];
+  return out;
 }
+
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1 << 20, GiB: 1 << 30 };
 
 export function parseSize(s: unknown): number | undefined {
   if (typeof s === 'number') return Number.isInteger(s) && s >= 0 ? s : undefined;
@@ -46,7 +57,7 @@ export function parseSize(s: unknown): number | undefined {
 class Ctx {
   readonly symtab = new Symtab();
   readonly channels = new Map<string, number>();
-  stacks: Record<string, Frame[]> = {};
+  readonly stacks = new Map<string, Frame[]>();
   templateIds = new Map<string, number>();
   constructor(readonly file?: string) {}
   fail(path: string, problem: string): never {
@@ -58,24 +69,53 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * The object's known fields, checked against `allowed`, as a prototype-free copy: later reads
+ * see only what the user wrote, never something inherited (or planted) on Object.prototype.
+ */
 function keys(ctx: Ctx, path: string, v: unknown, allowed: string[]): Obj {
   if (!isObj(v)) ctx.fail(path, `must be an object, got ${kind(v)}`);
   for (const k of Object.keys(v)) if (!allowed.includes(k)) ctx.fail(join(path, k), `unknown field (allowed: ${allowed.join(', ')})`);
-  return v;
+  return bareCopy(v);
 }
 
+/** A user-chosen name used as a key (stack, label, template): never one that reaches a prototype. */
+function safeName(ctx: Ctx, path: string, name: string, what: string): string {
+  if (FORBIDDEN_KEYS.has(name)) ctx.fail(path, `"${name}" is not allowed as a ${what} name (reserved: ${[...FORBIDDEN_KEYS].join(', ')})`);
+  return name;
+}
+
+/** A value as the error message shows it: quoted and escaped (one line), long strings cut. */
 function kind(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `"${v}"` : typeof v;
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v !== 'string') return typeof v;
+  return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
 }
 
-const join = (path: string, k: string | number) => (typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k);
+/** Field paths: `a.b` for plain keys, `a[3]` for indexes, `a["odd key"]` for anything else. */
+const join = (path: string, k: string | number) => {
+  if (typeof k === 'number') return `${path}[${k}]`;
+  if (!/^[\w$-]+$/.test(k)) return `${path}[${JSON.stringify(k.length > 80 ? `${k.slice(0, 77)}...` : k)}]`;
+  return path ? `${path}.${k}` : k;
+};
 
+const DURATION_HINT = 'a duration such as "250us", "1.5ms", "2s" or "1m30s"';
+
+/**
+ * A duration field in ns (Go's time.ParseDuration grammar). Never negative, and at most
+ * 2^53-1 ns: the simulated clock is a float64 count of ns, exact only up to there.
+ */
 function dur(ctx: Ctx, path: string, v: unknown, opts: { min?: number; positive?: boolean } = {}): number {
-  const ns = parseDuration(v);
-  if (ns === undefined) ctx.fail(path, `must be a duration such as "250us", "1.5ms" or "2s", got ${kind(v)}`);
-  if (opts.positive && ns <= 0) ctx.fail(path, `must be positive, got ${kind(v)}`);
-  if (opts.min !== undefined && ns < opts.min) ctx.fail(path, `must be at least ${opts.min}ns, got ${kind(v)}`);
-  return ns;
+  if (typeof v !== 'string') ctx.fail(path, `must be ${DURATION_HINT}, got ${kind(v)}`);
+  const r = parseGoDuration(v);
+  if (!r.ok) ctx.fail(path, `must be ${DURATION_HINT}, got ${kind(v)} (${r.error})`);
+  // Range errors keep the "must be a duration" wording of the syntax error they replace.
+  if (opts.min !== undefined && r.ns < BigInt(opts.min)) ctx.fail(path, `must be a duration of at least ${opts.min}ns, got ${kind(v)}`);
+  if (opts.positive && r.ns <= 0n) ctx.fail(path, `must be a duration greater than 0, got ${kind(v)}`);
+  if (r.ns < 0n) ctx.fail(path, `must be a duration of 0 or more, got ${kind(v)}`);
+  if (r.ns > BigInt(Number.MAX_SAFE_INTEGER)) ctx.fail(path, `must be a duration of at most 2^53-1 ns (about 104 days), got ${kind(v)}`);
+  return Number(r.ns);
 }
 
 function int(ctx: Ctx, path: string, v: unknown, lo: number, hi: number): number {
@@ -97,8 +137,13 @@ function str(ctx: Ctx, path: string, v: unknown): string {
 
 function labels(ctx: Ctx, path: string, v: unknown): Record<string, string> {
   if (!isObj(v)) ctx.fail(path, `must be an object of string labels, got ${kind(v)}`);
-  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') ctx.fail(join(path, k), `label values must be strings, got ${kind(x)}`);
-  return v as Record<string, string>;
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, x] of Object.entries(v)) {
+    safeName(ctx, join(path, k), k, 'label');
+    if (typeof x !== 'string') ctx.fail(join(path, k), `label values must be strings, got ${kind(x)}`);
+    out[k] = x;
+  }
+  return out;
 }
 
 function frames(ctx: Ctx, path: string, v: unknown): Frame[] {
@@ -112,8 +157,8 @@ function frames(ctx: Ctx, path: string, v: unknown): Frame[] {
 
 function stackRef(ctx: Ctx, path: string, v: unknown): number {
   if (typeof v === 'string') {
-    const f = ctx.stacks[v];
-    if (!f) ctx.fail(path, `names no stack in "stacks" (known: ${Object.keys(ctx.stacks).join(', ') || 'none'})`);
+    const f = ctx.stacks.get(v);
+    if (!f) ctx.fail(path, `names no stack in "stacks" (known: ${[...ctx.stacks.keys()].join(', ') || 'none'})`);
     return ctx.symtab.stack(f);
   }
   return ctx.symtab.stack(frames(ctx, path, v));
@@ -136,7 +181,7 @@ function steps(ctx: Ctx, path: string, v: unknown, depth: number): RStep[] {
 
 function step(ctx: Ctx, path: string, v: unknown, depth: number): RStep {
   if (!isObj(v)) ctx.fail(path, `must be a step object, got ${kind(v)}`);
-  const k = STEP_KINDS.find((x) => x in v);
+  const k = STEP_KINDS.find((x) => Object.hasOwn(v, x));
   if (!k) ctx.fail(path, `names no step kind (one of: ${STEP_KINDS.join(', ')})`);
   const P = (f: string) => join(path, f);
   switch (k) {
@@ -216,6 +261,56 @@ function step(ctx: Ctx, path: string, v: unknown, depth: number): RStep {
   ctx.fail(path, 'unreachable');
 }
 
+/** The WASM core's memory: 16384 pages of 64 KiB (1 GiB), the module's declared maximum. */
+const CORE_MEMORY_BYTES = DEFAULT_MAXIMUM_PAGES * PAGE;
+/** Left for everything but the profBufs: module data, trace buffers, staged stacks, locks. */
+const CORE_RESERVE_BYTES = 64 << 20;
+
+const mib = (b: number) => (b >= 1 << 30 ? `${+(b / 2 ** 30).toFixed(1)} GiB` : `${+(b / 2 ** 20).toFixed(1)} MiB`);
+
+/**
+ * The profBufs a run allocates must fit in the core's memory; otherwise the simulation would
+ * fail later with a raw RangeError from the allocator. Sizes are the runtime's (rings rounded
+ * up to powers of two, see profBufSizes), and a traced run holds the CPU profile's buffer
+ * (1 header word) plus the trace's own: one (v1 tracer, 2 header words) or
+ * switches.cpuBuffersPerGen (v2, 3 header words). The field that takes most of the room is named.
+ */
+function checkProfBufFits(ctx: Ctx, words: number, tags: number, sw: Switches): void {
+  const trace = sw.tracer === 'v1' ? { n: 1, hdr: 2 } : { n: sw.cpuBuffersPerGen, hdr: 3 };
+  const pow2 = (n: number) => {
+    let p = 1;
+    while (p < n) p *= 2;
+    return p;
+  };
+  // One buffer's bytes; beyond 32-bit sizes profBufSizes refuses, and the rings alone say enough.
+  const one = (hdr: number, w: number, t: number) => {
+    try {
+      return profBufSizes(hdr, w, t).bytes + 63; // allocations are 64-aligned
+    } catch {
+      return pow2(w) * 8 + pow2(t) * 4;
+    }
+  };
+  const need = (w: number, t: number) => one(1, w, t) + trace.n * one(trace.hdr, w, t);
+  const budget = CORE_MEMORY_BYTES - CORE_RESERVE_BYTES;
+  const total = need(words, tags);
+  if (total <= budget) return;
+  const sizes = { words: pow2(words), tags: pow2(tags) };
+  const buffers = `the CPU profile's buffer and the trace's ${trace.n === 1 ? 'CPU-sample buffer' : `${trace.n} CPU-sample buffers`}`;
+  const room = `more than the ${mib(budget)} the core's ${mib(CORE_MEMORY_BYTES)} memory has for them`;
+  // The largest power of two that fits for the field at fault, the other one unchanged.
+  const largest = (fits: (x: number) => boolean, lo: number) => {
+    let x = 1 << 27;
+    while (x > lo && !fits(x)) x >>= 1;
+    return x;
+  };
+  if (sizes.words * 8 >= sizes.tags * 4) {
+    const max = largest((w) => need(w, tags) <= budget, 8);
+    ctx.fail('profile.profBuf.words', `${words} words round up to ${sizes.words} (${mib(sizes.words * 8)} a buffer); ${buffers} need ${mib(total)}, ${room} (at most ${max} words with ${tags} tags)`);
+  }
+  const max = largest((t) => need(words, t) <= budget, 1);
+  ctx.fail('profile.profBuf.tags', `${tags} tags round up to ${sizes.tags} (${mib(sizes.tags * 4)} a buffer); ${buffers} need ${mib(total)}, ${room} (at most ${max} tags with ${words} words)`);
+}
+
 /** Command-line style overrides applied on top of the scenario. */
 export interface Overrides {
   go?: string;
@@ -225,26 +320,29 @@ export interface Overrides {
 
 export function resolveScenario(input: unknown, overrides: Overrides = {}, file?: string): ResolvedScenario {
   const ctx: Ctx = new Ctx(file);
-  const o = keys(ctx, '', input, ['name', 'go', 'seed', 'duration', 'gomaxprocs', 'stacks', 'goroutines', 'threads', 'gc', 'profile', 'switches', 'costs', 'trace']) as Scenario & Obj;
+  const o = keys(ctx, '', input, ['name', 'go', 'seed', 'duration', 'gomaxprocs', 'stacks', 'goroutines', 'threads', 'gc', 'profile', 'switches', 'costs', 'trace', 'limits']) as Scenario & Obj;
 
   const goIn = overrides.go ?? o.go ?? DEFAULT_RELEASE;
   if (!GO_RELEASES.includes(goIn as GoRelease)) ctx.fail(overrides.go ? '--go' : 'go', `unknown Go release ${kind(goIn)} (known: ${GO_RELEASES.join(', ')})`);
   const go = goIn as GoRelease;
   const seed = overrides.seed ?? (o.seed === undefined ? 1 : int(ctx, 'seed', o.seed, 0, Number.MAX_SAFE_INTEGER));
   if (!Number.isInteger(seed) || seed < 0) ctx.fail('--seed', `must be a non-negative integer, got ${seed}`);
+  // Above 2^53 a number no longer holds every integer: two different seeds typed on the
+  // command line would silently become the same run.
+  if (seed > Number.MAX_SAFE_INTEGER) ctx.fail('--seed', `must be at most 2^53-1 (${Number.MAX_SAFE_INTEGER}), got ${seed}`);
   const durationNs = overrides.duration !== undefined ? dur(ctx, '--duration', overrides.duration, { positive: true }) : o.duration === undefined ? 1e9 : dur(ctx, 'duration', o.duration, { positive: true });
   if (durationNs > 3600e9) ctx.fail(overrides.duration !== undefined ? '--duration' : 'duration', 'must be at most 1h of simulated time');
   const gomaxprocs = o.gomaxprocs === undefined ? 4 : int(ctx, 'gomaxprocs', o.gomaxprocs, 1, 1024);
 
   if (o.stacks !== undefined) {
     if (!isObj(o.stacks)) ctx.fail('stacks', `must be an object of named stacks, got ${kind(o.stacks)}`);
-    for (const [name, f] of Object.entries(o.stacks)) ctx.stacks[name] = frames(ctx, join('stacks', name), f);
+    for (const [name, f] of Object.entries(o.stacks)) ctx.stacks.set(safeName(ctx, join('stacks', name), name, 'stack'), frames(ctx, join('stacks', name), f));
   }
 
   if (!Array.isArray(o.goroutines) || o.goroutines.length === 0) ctx.fail('goroutines', `must be a non-empty array of goroutine templates, got ${kind(o.goroutines)}`);
   o.goroutines.forEach((t, i) => {
     const name = isObj(t) ? t.name : undefined;
-    const n = str(ctx, join(join('goroutines', i), 'name'), name);
+    const n = safeName(ctx, join(join('goroutines', i), 'name'), str(ctx, join(join('goroutines', i), 'name'), name), 'template');
     if (ctx.templateIds.has(n)) ctx.fail(join(join('goroutines', i), 'name'), `duplicate template name "${n}"`);
     ctx.templateIds.set(n, i);
   });
@@ -337,6 +435,7 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
     tags: pb.tags === undefined ? 1 << 14 : int(ctx, 'profile.profBuf.tags', pb.tags, 1, (1 << 28) - 1),
     readEveryNs: pr.readEvery === undefined ? 100e6 : dur(ctx, 'profile.readEvery', pr.readEvery, { min: 1000 }),
   };
+  checkProfBufFits(ctx, profile.words, profile.tags, switches);
 
   const c = o.costs === undefined ? {} : keys(ctx, 'costs', o.costs, ['schedule', 'gosched', 'newproc', 'findRunnable']);
   const costs: RCosts = {
@@ -352,7 +451,9 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
     periodNs: tr.period === undefined ? 1e9 : dur(ctx, 'trace.period', tr.period, { min: 1000 }),
     cpuReaderEveryNs: tr.cpuReaderEvery === undefined ? 100e6 : dur(ctx, 'trace.cpuReaderEvery', tr.cpuReaderEvery, { min: 1000 }),
   };
-  return { name, go, seed, durationNs, gomaxprocs, templates, threads, gc, profile, switches, costs, channels: [...ctx.channels.keys()], symtab: ctx.symtab, trace };
+  const li = o.limits === undefined ? {} : keys(ctx, 'limits', o.limits, ['goroutines']);
+  const limits = { goroutines: li.goroutines === undefined ? DEFAULT_GOROUTINE_LIMIT : int(ctx, 'limits.goroutines', li.goroutines, 1, 10_000_000) };
+  return { name, go, seed, durationNs, gomaxprocs, templates, threads, gc, profile, switches, costs, channels: [...ctx.channels.keys()], symtab: ctx.symtab, trace, limits };
 }
 
 /** Parse JSON text and resolve it, reporting a JSON syntax error with its position. */

@@ -1,6 +1,8 @@
 // One sweep run, in a pool worker: simulate the run's scenario and reduce the result to a
-// flat row of metrics. A failing run becomes a row with its error; it never kills the pool.
+// flat row of metrics. A run that throws becomes a row with its error here; one that hangs,
+// exhausts the worker's heap or kills the worker is made a row by the pool (sweep-pool.ts).
 
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { simulate } from './simulate.ts';
 
 export interface SweepTask {
@@ -10,6 +12,27 @@ export interface SweepTask {
   seed: number;
   scenario: Record<string, unknown>;
   trace: boolean;
+  /** A BroadcastChannel name: told { index, threadId } as the run starts, so the pool's
+   *  --run-timeout clock starts there and it knows which worker to watch for an exit. */
+  started?: string;
+}
+
+/** Announcement on SweepTask.started. */
+export interface RunStarted {
+  index: number;
+  threadId: number;
+}
+
+// One channel per sweep, opened by a worker's first run of it (a channel per run would cost
+// more than a short run: ports are slow to free).
+let announcer: BroadcastChannel | null = null;
+function announceStart(channel: string, index: number): void {
+  if (announcer?.name !== channel) {
+    announcer?.close();
+    announcer = new BroadcastChannel(channel);
+    announcer.unref();
+  }
+  announcer.postMessage({ index, threadId } satisfies RunStarted);
 }
 
 export interface SweepRow {
@@ -24,6 +47,7 @@ export interface SweepRow {
 }
 
 export function runSweepTask(t: SweepTask): SweepRow {
+  if (t.started !== undefined) announceStart(t.started, t.index);
   const t0 = performance.now();
   try {
     let traceBytes = 0;

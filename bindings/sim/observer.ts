@@ -5,12 +5,9 @@
 // `profiling()` tells execute() whether to arm per-thread profiling timers.
 
 import type { G, M, P } from './world.ts';
+import type { StwReason } from './stw.ts';
 
-/** Why the world stops, in the runtime's own words (stwReason in runtime/proc.go, Go 1.21+). */
-export type StwReason = 'GC mark termination' | 'GC sweep termination' | 'write heap dump' | 'goroutine profile' | 'all goroutines stack trace' | 'read mem stats';
-
-/** The stop-the-worlds a goroutine's own call can cause (the stopTheWorld step). */
-export const USER_STW_REASONS: readonly StwReason[] = ['read mem stats', 'goroutine profile', 'all goroutines stack trace', 'write heap dump'];
+export type { StwReason } from './stw.ts';
 
 export type BlockKind = 'sleep' | 'chan' | 'select' | 'sync' | 'cond' | 'net' | 'chansend' | 'chanrecv' | 'gcworker';
 

@@ -3,7 +3,7 @@
 
 import type { Switches } from '../runtime/releases.ts';
 import type { GoRelease, BlockReason } from './scenario.ts';
-import type { StwReason } from './observer.ts';
+import type { StwReason } from './stw.ts';
 import type { Symtab } from './symtab.ts';
 
 export type RStep =
@@ -86,6 +86,6 @@ export interface ResolvedScenario {
   channels: string[];
   symtab: Symtab;
   trace: RTrace;
-  /** Guards against runaway programs (sim/progress.ts); defaults when absent. */
-  limits?: { goroutines: number };
+  /** Guards against runaway programs (sim/progress.ts). */
+  limits: { goroutines: number };
 }

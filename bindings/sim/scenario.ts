@@ -5,8 +5,9 @@
 // nanoseconds and bytes, stack references become frame lists, defaults are filled in from
 // the Go release preset. The simulation only ever sees a ResolvedScenario.
 //
-// Durations are strings with a unit, as Go's time.Duration prints them: "250ns", "50us"
-// (or "50µs"), "1.5ms", "2s". Sizes are byte counts or strings such as "64KiB", "4MB".
+// Durations are strings in Go's time.ParseDuration grammar (runtime/duration.ts): "250ns",
+// "50us" (or "50µs"), "1.5ms", "2s", "1m30s", "1h". Sizes are byte counts or strings such as
+// "64KiB", "4MB".
 // Stacks are listed leaf first, as a traceback prints them.
 
 /** A source-level frame: the function, its file and the line being executed. */
@@ -129,4 +130,7 @@ export interface Scenario {
   /** Execution tracing: how often the generational tracer starts a generation (default "1s")
    *  and how often its CPU-sample reader drains (default "100ms"). */
   trace?: { period?: Duration; cpuReaderEvery?: Duration };
+  /** Guards against runaway programs: live goroutines beyond `goroutines` (default 100000)
+   *  stop the run with an error naming the spawner. */
+  limits?: { goroutines?: number };
 }

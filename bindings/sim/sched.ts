@@ -24,7 +24,7 @@ import type { ResolvedScenario, RStep } from './resolved.ts';
 import { RT, type Symtab } from './symtab.ts';
 import { Act, ForeignThread, G, GStatus, M, P, PStatus, type Thread } from './world.ts';
 import type { SchedObserver, BlockKind, StwReason } from './observer.ts';
-import { DEFAULT_GOROUTINE_LIMIT, ProgressGuard } from './progress.ts';
+import { ProgressGuard } from './progress.ts';
 
 const EV_M = 1;
 const EV_PREEMPT = 2;
@@ -88,7 +88,7 @@ export class Sched {
   ) {
     this.sc = sc;
     this.symtab = sc.symtab;
-    this.guard = new ProgressGuard(sc.limits?.goroutines ?? DEFAULT_GOROUTINE_LIMIT);
+    this.guard = new ProgressGuard(sc.limits.goroutines);
     this.kernel = new Kernel(this.q, rand, sc.profile.periodNs, onSignal);
     for (let c = 0; c < sc.channels.length; c++) {
       this.sendq.push([]);

@@ -68,7 +68,7 @@ export class Symtab {
     let id = this.labelIds.get(key);
     if (id === undefined) {
       id = this.labelSets.length;
-      const sorted: Record<string, string> = {};
+      const sorted = Object.create(null) as Record<string, string>; // user keys: no prototype
       for (const k of keys) sorted[k] = set[k];
       this.labelSets.push(sorted);
       this.labelIds.set(key, id);

@@ -21,6 +21,7 @@
 // Who may touch: the v1 format owner.
 
 import { TraceError, type StackFrame, type TraceEvent, type TraceFormat } from '../event.ts';
+import { inputError } from '../input.ts';
 import { orderV1 } from './order.ts';
 import * as spec from './spec.ts';
 import { checkV1State } from './state.ts';
@@ -111,8 +112,15 @@ export function validateV1(bytes: Uint8Array): TraceError | null {
   }
 }
 
+/** A TraceError unless `trace` is a V1Trace (from parseV1, or built with an `events` array). */
+function requireTrace(trace: V1Trace): void {
+  if (typeof trace === 'object' && trace !== null && (COLUMNS.get(trace) !== undefined || (Array.isArray(trace.events) && typeof trace.version === 'number'))) return;
+  throw inputError('a V1Trace from parseV1', trace);
+}
+
 /** Event counts by name, as `go tool trace -d` prints them (one line per event). */
 export function countsV1(trace: V1Trace): Record<string, number> {
+  requireTrace(trace);
   const byType = new Float64Array(V1_EVENTS.length);
   const c = COLUMNS.get(trace);
   if (c !== undefined) {
@@ -130,6 +138,7 @@ export function countsV1(trace: V1Trace): Record<string, number> {
 
 /** Number of events of a parsed trace (trace.events.length, without building the array). */
 export function eventCountV1(trace: V1Trace): number {
+  requireTrace(trace);
   const c = COLUMNS.get(trace);
   return c !== undefined ? c.order.length : trace.events.length;
 }
@@ -140,6 +149,7 @@ export function eventCountV1(trace: V1Trace): number {
  * columns' ~40 bytes per event); after, the objects of trace.events are passed.
  */
 export function forEachEventV1(trace: V1Trace, fn: (ev: TraceEvent, index: number) => void): void {
+  requireTrace(trace);
   const c = COLUMNS.get(trace);
   if (c === undefined) {
     const events = trace.events;

@@ -24,6 +24,7 @@
 import * as uvarint from '../uvarint.ts';
 import type { UvarintResult } from '../uvarint.ts';
 import { TraceError } from '../event.ts';
+import { requireBytes } from '../input.ts';
 import * as spec from './spec.ts';
 import { IdSlots, growF64 } from './slots.ts';
 
@@ -209,6 +210,7 @@ export function setStack(w: V1Wire, i: number, v: number): void {
 
 /** Parse the header; returns the version as 1000*major+minor or throws TraceError. */
 export function readV1Header(buf: Uint8Array): number {
+  buf = requireBytes(buf);
   if (buf.length < V1_HEADER_LEN) {
     throw new TraceError(`failed to read header: read ${buf.length}, want ${V1_HEADER_LEN}`, 0);
   }
@@ -334,6 +336,7 @@ function skipVarints(buf: Uint8Array, pos: number, k: number): number {
  * per-event error, then "trace is empty" / "no EvFrequency event").
  */
 export function readV1Wire(buf: Uint8Array): V1Wire {
+  buf = requireBytes(buf); // TraceError for non-bytes (one-byte views re-viewed as Uint8Array)
   const ver = readV1Header(buf);
   const end = buf.length;
   const layout = v1Layout(ver);

@@ -14,6 +14,7 @@
 
 import { decodeUvarint, decodeUvarintBig, encodeUvarint, uvarintSize, type UvarintResult } from '../uvarint.ts';
 import { TraceError } from '../event.ts';
+import { bytesOrError } from '../input.ts';
 import { EvStack, headerFor, HeaderSize, parseHeader, tableFor, type V2Version } from './spec.ts';
 
 export interface RawEvent {
@@ -95,6 +96,9 @@ function uvarintBig(buf: Uint8Array, pos: number, end: number): [bigint, number]
 
 /** Wire bytes → raw events, or the first error with its byte offset. */
 export function decodeRaw(buf: Uint8Array): RawTrace | TraceError {
+  const b = bytesOrError(buf);
+  if (b instanceof TraceError) return b;
+  buf = b;
   const v = parseHeader(buf, buf.length);
   if (v <= 0) return new TraceError('bad file format: not a Go execution trace?', 0);
   const table = tableFor(v);

@@ -22,6 +22,7 @@
 
 import type { UvarintResult } from '../uvarint.ts';
 import { TraceError } from '../event.ts';
+import { bytesOrError, inputError } from '../input.ts';
 import { BatchFramer, READ_EOF, READ_OK, type Batch } from './batch.ts';
 import { BatchCursor, heapRemove, siftDown, siftUp } from './cursor.ts';
 import { Generation } from './generation.ts';
@@ -384,6 +385,9 @@ function headerError(bytes: Uint8Array): TraceError | VersionTable {
  * `check` adds the validation layer (see V2Core).
  */
 export function runV2(bytes: Uint8Array, sink: V2Sink, check = false): V2RunResult {
+  const b = bytesOrError(bytes);
+  if (b instanceof TraceError) return { version: 0, error: b };
+  bytes = b;
   const t = headerError(bytes);
   if (t instanceof TraceError) return { version: 0, error: t };
   const core = new V2Core(t, sink, check);
@@ -412,7 +416,8 @@ export function runV2(bytes: Uint8Array, sink: V2Sink, check = false): V2RunResu
  * Offsets are those of the canonical wire encoding of the same text.
  */
 export function runV2Raw(trace: RawTrace, sink: V2Sink, check = false): V2RunResult {
-  const t = tableFor(trace.version)!;
+  const t = typeof trace === 'object' && trace !== null && Array.isArray(trace.events) ? tableFor(trace.version) : undefined;
+  if (t === undefined) return { version: 0, error: inputError('a RawTrace {version, events} from parseTextTrace or decodeRaw', trace) };
   const core = new V2Core(t, sink, check);
   let offset = HeaderSize;
   let index = 0;

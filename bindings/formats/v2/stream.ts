@@ -11,6 +11,7 @@
 // Owner: the Go1.22+ format (bindings/formats/v2/).
 
 import { TraceError, type TraceEvent } from '../event.ts';
+import { requireByteSource } from '../input.ts';
 import { BatchFramer, READ_EOF, READ_MORE, READ_OK } from './batch.ts';
 import { V2Core } from './reader.ts';
 import { EventBuilder, nullSink, type V2Sink } from './sinks.ts';
@@ -70,6 +71,7 @@ async function* drive(
   incremental: boolean,
   check = false,
 ): AsyncGenerator<void, void, void> {
+  source = requireByteSource(source); // TraceError for non-bytes, and for any chunk that is not bytes
   const whole = source instanceof Uint8Array;
   const chunks: AsyncIterable<Uint8Array> =
     source instanceof Uint8Array
@@ -150,6 +152,7 @@ async function* drive(
  * chunk completed (often empty). Cheaper than readV2 when events are consumed in bulk.
  */
 export async function* readV2Chunks(source: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TraceEvent[]> {
+  source = requireByteSource(source); // TraceError for non-bytes, and for any chunk that is not bytes
   const whole = source instanceof Uint8Array;
   const chunks: AsyncIterable<Uint8Array> =
     source instanceof Uint8Array

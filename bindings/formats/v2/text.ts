@@ -11,6 +11,7 @@
 // Owner: the Go1.22+ format (bindings/formats/v2/); other modules import index.ts only.
 
 import { TraceError } from '../event.ts';
+import { inputError } from '../input.ts';
 import { quoteBytes, unquoteBytes } from './goquote.ts';
 import { frameFields, tableFor, type VersionTable } from './spec.ts';
 import type { RawEvent, RawTrace } from './raw.ts';
@@ -78,6 +79,7 @@ function readArgs(s: string, names: readonly string[], lines: Lines): bigint[] |
 
 /** Parse the text form (starting at its "Trace Go1.NN" line). */
 export function parseTextTrace(text: string): RawTrace | TraceError {
+  if (typeof text !== 'string') return inputError('a string holding a text trace', text);
   const lines = new Lines(text.split('\n'));
   const first = lines.next();
   if (first === null) return fail('failed to parse header', lines);

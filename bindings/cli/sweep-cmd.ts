@@ -1,0 +1,159 @@
+// `gotracesim sweep GRID.json`: parse the flags, check the grid and make the output directory
+// (the CLI's own mkdir, which fails fast where Node's recursive one spins), run the sweep,
+// and answer SIGINT/SIGTERM with one line and exit 130, keeping the rows already written.
+
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MIN_RUN_MEMORY_MB, sweep, type SweepOptions } from '../runtime/sweep.ts';
+import { GridError, expandGrid, parseGrid } from '../runtime/sweep-grid.ts';
+import { parseGoDuration } from '../runtime/duration.ts';
+import { EXIT, commandHelp, fail, usageFail, wantsHelp } from './common.ts';
+import { makeDirs, outputError, reason } from './files.ts';
+
+
+/** Complete rows in a results.jsonl (a line cut by a kill does not count). */
+function rowsIn(file: string): number {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => {
+        try {
+          return l.trim() !== '' && JSON.parse(l) !== null;
+        } catch {
+          return false;
+        }
+      }).length;
+  } catch {
+    return 0;
+  }
+}
+
+export async function sweepCmd(args: string[]): Promise<void> {
+  if (wantsHelp(args)) {
+    process.stdout.write(commandHelp('sweep'));
+    return;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string', short: 'o' },
+        jobs: { type: 'string', short: 'j' },
+        force: { type: 'boolean' },
+        'run-timeout': { type: 'string' },
+        'run-memory': { type: 'string' },
+        progress: { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    usageFail('sweep', (e as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) usageFail('sweep', `takes one grid file, got ${positionals.length}`);
+  const file = positionals[0];
+  let jobs: number | undefined;
+  if (values.jobs !== undefined) {
+    if (!/^[1-9]\d*$/.test(values.jobs)) usageFail('sweep', `--jobs: must be a positive integer, got "${values.jobs}"`);
+    jobs = Number(values.jobs);
+  }
+  let runTimeoutMs: number | undefined;
+  if (values['run-timeout'] !== undefined) {
+    const d = parseGoDuration(values['run-timeout']);
+    if (!d.ok || d.ns <= 0n) usageFail('sweep', `--run-timeout: must be a positive duration such as "30s" or "2m", got "${values['run-timeout']}"`);
+    runTimeoutMs = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
+  }
+  let runMemoryMb: number | undefined;
+  if (values['run-memory'] !== undefined) {
+    runMemoryMb = Number(values['run-memory']);
+    if (!/^\d+$/.test(values['run-memory']) || !Number.isSafeInteger(runMemoryMb) || runMemoryMb < MIN_RUN_MEMORY_MB) {
+      usageFail('sweep', `--run-memory: must be a whole number of MB, at least ${MIN_RUN_MEMORY_MB}, got "${values['run-memory']}"`);
+    }
+  }
+  if (values.out === '') usageFail('sweep', '-o: empty directory name');
+  if (values.progress && values['no-progress']) usageFail('sweep', '--progress and --no-progress contradict each other');
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(EXIT.usage, `${file}: cannot read: ${reason(e)}`);
+  }
+  let grid: unknown;
+  try {
+    grid = JSON.parse(text);
+  } catch (e) {
+    fail(EXIT.invalid, `${file}: grid: malformed JSON: ${(e as Error).message}`);
+  }
+  // Every run is checked before any file is touched (sweep() checks again; it is cheap).
+  try {
+    expandGrid(parseGrid(grid, file), file);
+  } catch (e) {
+    if (e instanceof GridError) fail(EXIT.invalid, e.message);
+    throw e;
+  }
+  const outDir = values.out ?? 'gotracesim-sweep';
+  const jsonl = join(outDir, 'results.jsonl');
+  const progress = values['no-progress'] ? false : values.progress ? true : undefined;
+  const barShown = progress ?? process.stderr.isTTY === true;
+  let created: string | null = null;
+
+  // The workers are threads of this process: exiting stops the pool. Rows are appended whole
+  // by synchronous writes on this thread, so a handler that runs between them sees a clean
+  // prefix.
+  const onSignal = (sig: NodeJS.Signals) => {
+    // sweep()'s bar (cli-progress) turned line wrapping off and cannot be stopped from here:
+    // turn it back on, and end the bar's line.
+    if (barShown && process.stderr.isTTY) process.stderr.write('\x1b[?7h\n');
+    const kept = rowsIn(jsonl);
+    let note: string;
+    if (kept === 0 && created) {
+      rmSync(created, { recursive: true, force: true });
+      note = `no row written; removed ${created}`;
+    } else note = `kept ${kept} row${kept === 1 ? '' : 's'} in ${jsonl} (run the same command again to resume)`;
+    fail(EXIT.interrupted, `interrupted (${sig}); ${note}`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    created = makeDirs(outDir);
+  } catch (e) {
+    fail(EXIT.usage, outputError(outDir, e).message);
+  }
+
+  try {
+    // Fault injection for the resume test: die by SIGKILL right after the Nth row is written.
+    const killAfter = Number(process.env.GOTRACESIM_SWEEP_KILL_AFTER ?? 0);
+    let rows = 0;
+    const onRow = killAfter > 0 ? () => void (++rows === killAfter && process.kill(process.pid, 'SIGKILL')) : undefined;
+    const opts: SweepOptions = { outDir, jobs, progress, file, onRow };
+    if (values.force) opts.force = true;
+    if (runTimeoutMs !== undefined) opts.runTimeoutMs = runTimeoutMs;
+    if (runMemoryMb !== undefined) opts.runMemoryMb = runMemoryMb;
+    const r = await sweep(grid, opts);
+    process.stdout.write(
+      `gotracesim: sweep ${file}: ${r.total} runs (${r.skipped} already done, ${r.ran} run now, ${r.failed} failed) on ${r.jobs} worker${r.jobs === 1 ? '' : 's'}` +
+        ` → ${outDir}/results.jsonl, ${outDir}/results.csv\n`,
+    );
+    if (r.failed > 0) {
+      process.stderr.write(`gotracesim: sweep ${file}: ${r.failed} of ${r.total} runs failed; their rows in ${jsonl} say why\n`);
+      process.exitCode = EXIT.invalid;
+    }
+  } catch (e) {
+    // A bad grid, or (SweepError) a folder that holds another sweep: invalid input. The
+    // options a SweepError could also name were checked above, as usage.
+    if (e instanceof GridError) {
+      if (created) rmSync(created, { recursive: true, force: true });
+      fail(EXIT.invalid, e.message);
+    }
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) fail(EXIT.usage, `${(e as NodeJS.ErrnoException).path ?? outDir}: cannot write: ${reason(e)}`);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

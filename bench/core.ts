@@ -5,7 +5,8 @@
 // a read every 64 writes (a reader goroutine draining in batches). Each call below writes
 // 64 records then reads, so ns/op is per record, read included.
 
-import { loadCore, WasmProfBuf, TsProfBuf, SignalLock, TraceBuf, Rand, stageBatch, runTaskInWorker, type ProfBuf, type LockResult } from '../bindings/core/index.ts';
+import { loadCore, WasmProfBuf, TsProfBuf, SignalLock, TraceBuf, Rand, stageBatch, type ProfBuf } from '../bindings/core/index.ts';
+import { runTaskInWorker, type LockResult } from '../bindings/stress/index.ts';
 import { encodeUvarint } from '../bindings/formats/uvarint.ts';
 import { runCases, row, type Case, type Row } from './report.ts';
 

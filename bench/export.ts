@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome.ts';
-import { exportChromeCommand } from '../bindings/formats/chrome-cli.ts';
+import { exportChromeCommand } from '../bindings/app/chrome-cli.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
 import { GO119_DIR } from '../test/data.ts';
 
 export interface ExportBenchRow {

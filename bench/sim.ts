@@ -4,8 +4,8 @@
 
 import { Bench } from 'tinybench';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 
 export interface SimRow {
   name: string;

@@ -16,9 +16,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sweep } from '../bindings/runtime/sweep.ts';
-import { expandGrid, parseGrid } from '../bindings/runtime/sweep-grid.ts';
-import { parseDuration } from '../bindings/runtime/resolve.ts';
+import { sweep } from '../bindings/app/sweep.ts';
+import { expandGrid, parseGrid } from '../bindings/app/sweep-grid.ts';
+import { parseDuration } from '../bindings/scenario/resolve.ts';
 
 export const DEFAULT_GRID = fileURLToPath(new URL('../examples/grids/magnitude.json', import.meta.url));
 /** A heavier grid (trace on, ~1 s simulated per run with four kinds of goroutine): here the

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 
 export const CHURN: Scenario = {
   name: 'churn64',

@@ -16,12 +16,12 @@ export * from './formats/index.ts';
 export { toChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
 export { validateChromeTrace } from './formats/chrome-validate.ts';
 export { simulate, simulateResolved, Simulation, type SimResult, type Summary, type SimulateOptions } from './runtime/simulate.ts';
-export { DEFAULT_SCENARIO } from './runtime/default-scenario.ts';
-export { resolveScenario, resolveScenarioText, ScenarioError, type Overrides } from './runtime/resolve.ts';
-export { RELEASES, GO_RELEASES, DEFAULT_RELEASE } from './runtime/releases.ts';
+export { DEFAULT_SCENARIO } from './scenario/default-scenario.ts';
+export { resolveScenario, resolveScenarioText, ScenarioError, type Overrides } from './scenario/resolve.ts';
+export { RELEASES, GO_RELEASES, DEFAULT_RELEASE } from './scenario/releases.ts';
 export { encodeProfile, decodeProfile } from './formats/pprof.ts';
 export { loadCore, coreModule, setCoreModule, type Core } from './core/wasm-browser.ts';
-export type { Scenario } from './sim/scenario.ts';
+export type { Scenario } from './scenario/scenario.ts';
 
 /** Whether this page may use shared memory (and so run the simulator). */
 export function isolated(): boolean {

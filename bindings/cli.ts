@@ -7,8 +7,8 @@ import { EXIT, USAGE, USAGES, commandHelp, fail, version, withSignals } from './
 import { runCmd } from './cli/run-cmd.ts';
 import { sweepCmd } from './cli/sweep-cmd.ts';
 import { dumpCmd, statsCmd, validateCmd } from './cli/trace-cmds.ts';
-import { exportChromeCommand } from './formats/chrome-cli.ts';
-import { reportCommand } from './runtime/report-cli.ts';
+import { exportChromeCommand } from './app/chrome-cli.ts';
+import { reportCommand } from './app/report-cli.ts';
 
 const [cmd, ...rest] = process.argv.slice(2);
 switch (cmd) {

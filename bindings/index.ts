@@ -1,12 +1,12 @@
 // gotracesim: the package entry.
 export * from './core/index.ts';
 export { simulate, simulateResolved, Simulation, type SimResult, type Summary, type SimulateOptions, type ThreadSummary, type GoroutineSummary } from './runtime/simulate.ts';
-export { DEFAULT_SCENARIO } from './runtime/default-scenario.ts';
-export { resolveScenario, resolveScenarioText, ScenarioError, parseDuration, parseSize, type Overrides } from './runtime/resolve.ts';
-export { RELEASES, GO_RELEASES, DEFAULT_RELEASE, type Switches } from './runtime/releases.ts';
+export { DEFAULT_SCENARIO } from './scenario/default-scenario.ts';
+export { resolveScenario, resolveScenarioText, ScenarioError, parseDuration, parseSize, type Overrides } from './scenario/resolve.ts';
+export { RELEASES, GO_RELEASES, DEFAULT_RELEASE, type Switches } from './scenario/releases.ts';
 export { ProfileBuilder } from './runtime/pprof-builder.ts';
 export { encodeProfile, decodeProfile } from './formats/pprof.ts';
-export type { Scenario, Step, Frame, GoroutineTemplate, ThreadTemplate, GCConfig, ProfileConfig, GoRelease } from './sim/scenario.ts';
+export type { Scenario, Step, Frame, GoroutineTemplate, ThreadTemplate, GCConfig, ProfileConfig, GoRelease } from './scenario/scenario.ts';
 export {
   readTrace,
   readTraceBatches,
@@ -27,8 +27,8 @@ export {
   type TraceInput,
   type StackFrame,
 } from './formats/index.ts';
-export { sweep, type SweepOptions, type SweepResult } from './runtime/sweep.ts';
-export { parseGrid, expandGrid, GridError, type Grid, type Run } from './runtime/sweep-grid.ts';
+export { sweep, type SweepOptions, type SweepResult } from './app/sweep.ts';
+export { parseGrid, expandGrid, GridError, type Grid, type Run } from './app/sweep-grid.ts';
 export type { TraceStats, TraceSink } from './runtime/tracer.ts';
 export { toChromeTrace, writeChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
 export { validateChromeTrace } from './formats/chrome-validate.ts';

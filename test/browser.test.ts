@@ -14,13 +14,13 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { bundleBrowser } from '../scripts/bundle.ts';
-import { runToDir } from '../bindings/runtime/run.ts';
-import { sweep } from '../bindings/runtime/sweep.ts';
-import { reportCommand } from '../bindings/runtime/report-cli.ts';
-import { extractReportData } from '../bindings/runtime/report.ts';
+import { runToDir } from '../bindings/app/run.ts';
+import { sweep } from '../bindings/app/sweep.ts';
+import { reportCommand } from '../bindings/app/report-cli.ts';
+import { extractReportData } from '../bindings/app/report.ts';
 import { traceSummary } from '../bindings/formats/index.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
 import { fixtureCounts, fixturePath } from './data.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,7 +95,7 @@ describe.skipIf(!HAVE_CHROMIUM)('in headless Chromium', () => {
   let work = '';
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'build/gotracesim.wasm')) || !existsSync(join(ROOT, 'build/lib/runtime/sweep-worker.js'))) {
+    if (!existsSync(join(ROOT, 'build/gotracesim.wasm')) || !existsSync(join(ROOT, 'build/lib/app/sweep-worker.js'))) {
       execSync('npm run build', { cwd: ROOT, stdio: 'ignore' });
     }
     // The browser bundle the examples page loads (build/gotracesim-browser.js, wasm inlined).

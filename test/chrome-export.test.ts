@@ -21,13 +21,13 @@ import {
   type ChromeTrace,
 } from '../bindings/formats/chrome.ts';
 import { validateChromeTrace } from '../bindings/formats/chrome-validate.ts';
-import { exportChromeCommand } from '../bindings/formats/chrome-cli.ts';
+import { exportChromeCommand } from '../bindings/app/chrome-cli.ts';
 import { TraceError } from '../bindings/formats/event.ts';
 import { parseV1 } from '../bindings/formats/v1/index.ts';
 import { countsV2, readV2Sync, textToWire } from '../bindings/formats/v2/index.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 import { conformanceTests, fixtureCounts, fixturePath, fixtureTrace, goTextTestsDir, V1_FIXTURES, type V1Fixture } from './data.ts';
 import { describeWithGo, type Toolchain } from './oracle/go.ts';
 

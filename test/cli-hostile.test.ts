@@ -12,9 +12,9 @@ import { chmodSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mk
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import { expandGrid, parseGrid } from '../bindings/runtime/sweep-grid.ts';
-import { createTemp } from '../bindings/cli/files.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import { expandGrid, parseGrid } from '../bindings/app/sweep-grid.ts';
+import { createTemp } from '../bindings/app/files.ts';
 import { fixturePath } from './data.ts';
 
 const CLI = fileURLToPath(new URL('../build/lib/cli.js', import.meta.url));

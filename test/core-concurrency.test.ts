@@ -1,10 +1,8 @@
 // The core under real parallelism: worker_threads sharing one WebAssembly.Memory.
 import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  loadCore, WasmProfBuf, TsProfBuf, SignalLock, Seqlocks, PB, startTask, runTaskInWorker,
-  type ReaderResult, type WriterResult, type LockResult,
-} from '../bindings/core/index.ts';
+import { loadCore, WasmProfBuf, TsProfBuf, SignalLock, Seqlocks, PB } from '../bindings/core/index.ts';
+import { startTask, runTaskInWorker, type ReaderResult, type WriterResult, type LockResult } from '../bindings/stress/index.ts';
 
 const core = loadCore();
 

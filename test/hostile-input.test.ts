@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { parseDuration, parseGoDuration } from '../bindings/runtime/duration.ts';
-import { resolveScenario, ScenarioError } from '../bindings/runtime/resolve.ts';
-import { expandGrid, GridError, parseGrid } from '../bindings/runtime/sweep-grid.ts';
+import { parseDuration, parseGoDuration } from '../bindings/scenario/duration.ts';
+import { resolveScenario, ScenarioError } from '../bindings/scenario/resolve.ts';
+import { expandGrid, GridError, parseGrid } from '../bindings/app/sweep-grid.ts';
 import {
   countsV1,
   detectTrace,

@@ -10,8 +10,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { simulate, type SimResult } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import type { GoRelease, Scenario } from '../bindings/sim/scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import type { GoRelease, Scenario } from '../bindings/scenario/scenario.ts';
 import { describeWithGo, goCheckV2, goTraceDump, goValidate, goViewer, type OracleRelease } from './oracle/go.ts';
 import { ORACLE_SCENARIOS } from './oracle/scenarios.ts';
 import { randomScenario } from './random-scenario.ts';

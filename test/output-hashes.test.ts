@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import { GO_RELEASES } from '../bindings/runtime/releases.ts';
-import type { GoRelease, Scenario } from '../bindings/sim/scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import { GO_RELEASES } from '../bindings/scenario/releases.ts';
+import type { GoRelease, Scenario } from '../bindings/scenario/scenario.ts';
 import { ORACLE_SCENARIOS } from './oracle/scenarios.ts';
 import { randomScenario } from './random-scenario.ts';
 

@@ -1,7 +1,7 @@
 // Seeded random scenarios for property tests: every step kind, GC, cgo threads, labels,
 // tasks/regions/logs, random GOMAXPROCS, hz and durations. The same seed gives the same scenario.
 import { Rand } from '../bindings/core/rand.ts';
-import type { GoRelease, Scenario, Step } from '../bindings/sim/scenario.ts';
+import type { GoRelease, Scenario, Step } from '../bindings/scenario/scenario.ts';
 
 export function randomScenario(seed: number, go: GoRelease): Scenario {
   const r = new Rand(seed);

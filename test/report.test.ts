@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runToDir } from '../bindings/runtime/run.ts';
+import { runToDir } from '../bindings/app/run.ts';
 import { simulate, type Summary } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
-import { buildReport, extractReportData, reportData, ReportError, TIMELINE_MAX_SAMPLES, TIMELINE_MAX_SLICES, type RunReportData, type SweepReportData } from '../bindings/runtime/report.ts';
-import { reportCommand } from '../bindings/runtime/report-cli.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
+import { buildReport, extractReportData, reportData, ReportError, TIMELINE_MAX_SAMPLES, TIMELINE_MAX_SLICES, type RunReportData, type SweepReportData } from '../bindings/app/report.ts';
+import { reportCommand } from '../bindings/app/report-cli.ts';
 import { traceSummary } from '../bindings/formats/index.ts';
 
 const spin = [{ func: 'main.spin', file: '/app/main.go', line: 20 }];

@@ -1,10 +1,10 @@
 // The simulated CPU profiler against what the runtime and the kernel really do.
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { RELEASES } from '../bindings/runtime/releases.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { RELEASES } from '../bindings/scenario/releases.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
 import { decodeProfile } from '../bindings/formats/pprof.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 
 const spin = [{ func: 'main.spin', file: '/app/main.go', line: 20 }, { func: 'main.worker', file: '/app/main.go', line: 30 }];
 

@@ -9,11 +9,11 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { Tinypool } from 'tinypool';
-import { sweep, SweepError, type SweepManifest } from '../bindings/runtime/sweep.ts';
-import { gridHash } from '../bindings/runtime/sweep-dir.ts';
-import { AHEAD_PER_JOB, QUEUED_PER_JOB, fmtMs } from '../bindings/runtime/sweep-pool.ts';
-import { GridError, parseGrid } from '../bindings/runtime/sweep-grid.ts';
-import type { RunStarted, SweepTask } from '../bindings/runtime/sweep-worker.ts';
+import { sweep, SweepError, type SweepManifest } from '../bindings/app/sweep.ts';
+import { gridHash } from '../bindings/app/sweep-dir.ts';
+import { AHEAD_PER_JOB, QUEUED_PER_JOB, fmtMs } from '../bindings/app/sweep-pool.ts';
+import { GridError, parseGrid } from '../bindings/app/sweep-grid.ts';
+import type { RunStarted, SweepTask } from '../bindings/app/sweep-worker.ts';
 
 const spin = [{ func: 'main.spin', file: '/app/main.go', line: 3 }];
 const spinProg = [{ loop: [{ compute: spin, for: '1ms' }] }];

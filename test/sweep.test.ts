@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweep } from '../bindings/runtime/sweep.ts';
-import { expandGrid, parseGrid, GridError } from '../bindings/runtime/sweep-grid.ts';
+import { sweep } from '../bindings/app/sweep.ts';
+import { expandGrid, parseGrid, GridError } from '../bindings/app/sweep-grid.ts';
 
 const spin = [{ func: 'main.spin', file: '/app/main.go', line: 3 }];
 const GRID = {

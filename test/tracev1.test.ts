@@ -2,10 +2,10 @@
 // output is deterministic. (Real Go judging what we write: oracle-writers.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
 import { parseV1 } from '../bindings/formats/v1/index.ts';
 import { decodeProfile } from '../bindings/formats/pprof.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 
 const f = (func: string, line = 10) => [{ func, file: '/app/main.go', line }];
 

@@ -3,12 +3,12 @@
 // or measurably lose/misplace them (one buffer), and break only where Go 1.22.0 broke.
 import { describe, expect, it } from 'vitest';
 import { simulate, type SimResult } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/runtime/default-scenario.ts';
+import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
 import { decodeProfile } from '../bindings/formats/pprof.ts';
 import { countsV2, decodeRaw, validateV2, EvCPUSample, EvEventBatch, EvProcSteal, EvStack, EvString, NoThreadWire } from '../bindings/formats/v2/index.ts';
 import { TraceError } from '../bindings/formats/event.ts';
 import { SYSMON_M, TICKS_PER_NS, type TraceV2Stats } from '../bindings/runtime/tracev2.ts';
-import type { Scenario } from '../bindings/sim/scenario.ts';
+import type { Scenario } from '../bindings/scenario/scenario.ts';
 
 const f = (func: string, line = 10) => [{ func, file: '/app/main.go', line }];
 

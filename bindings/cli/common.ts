@@ -1,6 +1,9 @@
 // What every command shares: exit codes, usage texts, failing with one line, --help.
 
 import { readFileSync } from 'node:fs';
+import { interruptedLine, yieldToLoop } from '../app/interrupt.ts';
+
+export { interruptedLine, yieldToLoop };
 
 /** Exit codes of every command. */
 export const EXIT = {
@@ -131,17 +134,3 @@ export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): P
   }
 }
 
-/**
- * Let the event loop run, so that a signal that came during synchronous work reaches its
- * listener. Two turns: after a long synchronous stretch one turn is not always enough for
- * Node to deliver a pending signal (seen on Node 20), two are.
- */
-export async function yieldToLoop(): Promise<void> {
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
-}
-
-/** "interrupted (SIGINT); removed a, b" */
-export function interruptedLine(signal: AbortSignal, removed: string[]): string {
-  return `interrupted (${String(signal.reason)}); ${removed.length ? `removed ${removed.join(', ')}` : 'nothing was written'}`;
-}

@@ -2,10 +2,10 @@
 // failure into one line and its exit code. SIGINT/SIGTERM abort the run between slices.
 
 import { parseArgs } from 'node:util';
-import { RunFailed, RunInterrupted, UnreadableScenario, humanSummary, runToDir } from '../runtime/run.ts';
-import { ScenarioError } from '../runtime/resolve.ts';
+import { RunFailed, RunInterrupted, UnreadableScenario, humanSummary, runToDir } from '../app/run.ts';
+import { ScenarioError } from '../scenario/resolve.ts';
 import { EXIT, commandHelp, fail, interruptedLine, usageFail, wantsHelp, withSignals } from './common.ts';
-import { OutputError } from './files.ts';
+import { OutputError } from '../app/files.ts';
 
 export async function runCmd(args: string[]): Promise<void> {
   if (wantsHelp(args)) {

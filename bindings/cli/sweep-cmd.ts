@@ -5,11 +5,11 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MIN_RUN_MEMORY_MB, sweep, type SweepOptions } from '../runtime/sweep.ts';
-import { GridError, expandGrid, parseGrid } from '../runtime/sweep-grid.ts';
-import { parseGoDuration } from '../runtime/duration.ts';
+import { MIN_RUN_MEMORY_MB, sweep, type SweepOptions } from '../app/sweep.ts';
+import { GridError, expandGrid, parseGrid } from '../app/sweep-grid.ts';
+import { parseGoDuration } from '../scenario/duration.ts';
 import { EXIT, commandHelp, fail, usageFail, wantsHelp } from './common.ts';
-import { makeDirs, outputError, reason } from './files.ts';
+import { makeDirs, outputError, reason } from '../app/files.ts';
 
 
 /** Complete rows in a results.jsonl (a line cut by a kill does not count). */

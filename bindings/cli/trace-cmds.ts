@@ -16,7 +16,7 @@ import {
   type TraceSummary,
 } from '../formats/index.ts';
 import { EXIT, commandHelp, fail, usageFail, wantsHelp } from './common.ts';
-import { reason } from './files.ts';
+import { reason } from '../app/files.ts';
 
 /** Parse FILE [--flag] for the trace commands; prints help and exits 0 on --help, exits 2
  *  on bad usage. */

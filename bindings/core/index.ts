@@ -8,5 +8,3 @@ export { SignalLock, DEFAULT_YIELD_NS } from './signallock.ts';
 export { Seqlocks } from './seqlock.ts';
 export { TraceBuf, wasmDecodeUvarint } from './tracebuf.ts';
 export { Rand } from './rand.ts';
-export { startTask, runTaskInWorker, workerPath, type RunningTask } from './workers.ts';
-export { recordChecksum, type StressTask, type WriterResult, type ReaderResult, type LockResult } from './stress.ts';

@@ -14,7 +14,7 @@
 import type { Core } from '../core/wasm.ts';
 import { WasmProfBuf } from '../core/profbuf.ts';
 import { SignalLock } from '../core/signallock.ts';
-import type { ResolvedScenario } from '../sim/resolved.ts';
+import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
 import type { SignalSource } from '../sim/kernel.ts';
 import { ForeignThread, M, type G, type Thread } from '../sim/world.ts';

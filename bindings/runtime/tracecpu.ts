@@ -13,7 +13,7 @@
 import type { Core } from '../core/wasm.ts';
 import { WasmProfBuf } from '../core/profbuf.ts';
 import { SignalLock } from '../core/signallock.ts';
-import type { Symtab } from '../sim/symtab.ts';
+import type { Symtab } from '../scenario/symtab.ts';
 
 export interface CPUSampleRecord {
   /** Nanoseconds (the handler's clock). */

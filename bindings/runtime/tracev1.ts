@@ -18,14 +18,14 @@
 import type { Core } from '../core/wasm.ts';
 import { TraceBuf } from '../core/tracebuf.ts';
 import * as V1 from '../formats/v1/spec.ts';
-import type { ResolvedScenario } from '../sim/resolved.ts';
+import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
 import type { BlockKind, StwReason } from '../sim/observer.ts';
 import { GStatus, PStatus, type G, type M, type P } from '../sim/world.ts';
-import { RT } from '../sim/symtab.ts';
+import { RT } from '../scenario/symtab.ts';
 import { TraceCPULog } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
-import type { TraceFormat } from './releases.ts';
+import type { TraceFormat } from '../scenario/releases.ts';
 
 /** The header version each v1 format writes (Go's parser encodes go 1.N as 1000 + N). */
 const V1_VERSION_OF: Partial<Record<TraceFormat, number>> = { 'go1.11': 1011, 'go1.19': 1019, 'go1.21': 1021 };

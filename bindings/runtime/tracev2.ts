@@ -32,14 +32,14 @@ import { Seqlocks } from '../core/seqlock.ts';
 import { TraceBuf } from '../core/tracebuf.ts';
 import * as V2 from '../formats/v2/index.ts';
 import type { V2Version, VersionTable } from '../formats/v2/index.ts';
-import type { ResolvedScenario } from '../sim/resolved.ts';
+import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
 import type { BlockKind, StwReason } from '../sim/observer.ts';
 import type { G, M, P } from '../sim/world.ts';
-import { RT } from '../sim/symtab.ts';
+import { RT } from '../scenario/symtab.ts';
 import { TraceCPULog, type CPUSampleRecord } from './tracecpu.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
-import type { TraceFormat } from './releases.ts';
+import type { TraceFormat } from '../scenario/releases.ts';
 
 // Local bindings of the spec table's constants (read once: module namespace reads are slow on the hot path).
 const {

@@ -5,9 +5,9 @@
 // `profiling()` tells execute() whether to arm per-thread profiling timers.
 
 import type { G, M, P } from './world.ts';
-import type { StwReason } from './stw.ts';
+import type { StwReason } from '../scenario/stw.ts';
 
-export type { StwReason } from './stw.ts';
+export type { StwReason } from '../scenario/stw.ts';
 
 export type BlockKind = 'sleep' | 'chan' | 'select' | 'sync' | 'cond' | 'net' | 'chansend' | 'chanrecv' | 'gcworker';
 

@@ -8,15 +8,13 @@
 // throws a SimulationStall naming the goroutine's template and the scenario path of the step
 // it was at. Owned by Sched: it reports every event it handles and every goroutine it makes.
 
-import type { RStep } from './resolved.ts';
+import type { RStep } from '../scenario/resolved.ts';
 import type { G } from './world.ts';
 
 /** Scheduler events at one virtual instant beyond which the program is stuck. */
 export const SAME_INSTANT_LIMIT = 1_000_000;
 /** Zero-time steps of one goroutine in a row (labels, logs, loop control...). */
 export const ZERO_TIME_STEP_LIMIT = 1_000_000;
-/** Live goroutines a scenario may have unless `limits.goroutines` says otherwise. */
-export const DEFAULT_GOROUTINE_LIMIT = 100_000;
 
 /** The program stopped making progress: which goroutine, where in its program, and why. */
 export class SimulationStall extends Error {

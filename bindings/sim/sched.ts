@@ -20,8 +20,8 @@
 import type { Rand } from '../core/rand.ts';
 import { EventQueue } from './eventq.ts';
 import { EV_THREAD_TIMER, EV_TICK, Kernel, type SignalSource } from './kernel.ts';
-import type { ResolvedScenario, RStep } from './resolved.ts';
-import { RT, type Symtab } from './symtab.ts';
+import type { ResolvedScenario, RStep } from '../scenario/resolved.ts';
+import { RT, type Symtab } from '../scenario/symtab.ts';
 import { Act, ForeignThread, G, GStatus, M, P, PStatus, type Thread } from './world.ts';
 import type { SchedObserver, BlockKind, StwReason } from './observer.ts';
 import { ProgressGuard } from './progress.ts';

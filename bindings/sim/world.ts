@@ -8,7 +8,7 @@
 // - an M is on a CPU iff its activity is one of the on-CPU kinds (see Act), and only then
 //   does its CPU time advance (kernel.ts accounts it on every activity change).
 
-import type { RStep } from './resolved.ts';
+import type { RStep } from '../scenario/resolved.ts';
 
 export const enum GStatus { Runnable, Running, Waiting, Syscall, Dead }
 export const enum PStatus { Idle, Running, Syscall, GCStop }

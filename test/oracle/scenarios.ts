@@ -2,7 +2,7 @@
 // tracers must write exactly as Go does (GC and its stops, short generations, one and many Ps,
 // syscalls handed off and retaken, locked threads, cgo threads, nested annotations that block).
 
-import type { Scenario } from '../../bindings/sim/scenario.ts';
+import type { Scenario } from '../../bindings/scenario/scenario.ts';
 
 const f = (func: string, line = 10) => [{ func, file: '/app/main.go', line }, { func: 'main.main.func1', file: '/app/main.go', line: 90 }];
 

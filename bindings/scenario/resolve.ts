@@ -5,11 +5,10 @@
 // default), durations and sizes must parse, counts must be integers in range, stack and
 // template references must exist. Defaults come from the Go release's preset.
 
-import type { Frame, GoRelease, Scenario } from '../sim/scenario.ts';
-import { USER_STW_REASONS, type StwReason } from '../sim/stw.ts';
-import { DEFAULT_GOROUTINE_LIMIT } from '../sim/progress.ts';
-import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts, RTrace } from '../sim/resolved.ts';
-import { Symtab } from '../sim/symtab.ts';
+import type { Frame, GoRelease, Scenario } from './scenario.ts';
+import { USER_STW_REASONS, type StwReason } from './stw.ts';
+import type { RStep, RTemplate, RThread, ResolvedScenario, RGC, RProfile, RCosts, RTrace } from './resolved.ts';
+import { Symtab } from './symtab.ts';
 import { RELEASES, SWITCH_VALUES, DEFAULT_RELEASE, GO_RELEASES, FORMAT_TRACER, DEFAULT_FORMAT, type Switches } from './releases.ts';
 import { parseGoDuration } from './duration.ts';
 import { DEFAULT_MAXIMUM_PAGES, PAGE } from '../core/memory.ts';
@@ -170,6 +169,9 @@ function chan(ctx: Ctx, path: string, v: unknown): number {
   if (id === undefined) ctx.channels.set(name, (id = ctx.channels.size));
   return id;
 }
+
+/** Live goroutines a scenario may have unless `limits.goroutines` says otherwise. */
+export const DEFAULT_GOROUTINE_LIMIT = 100_000;
 
 const STEP_KINDS = ['compute', 'syscall', 'sleep', 'block', 'send', 'recv', 'gosched', 'systemstack', 'mcall', 'spawn', 'loop', 'labels', 'task', 'region', 'log', 'alloc', 'stopTheWorld'];
 

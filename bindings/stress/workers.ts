@@ -3,16 +3,16 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Core } from './wasm.ts';
+import type { Core } from '../core/wasm.ts';
 import type { StressTask } from './stress.ts';
 
-/** The compiled worker entry (workers run JavaScript: build/lib/core/worker.js). */
+/** The compiled worker entry (workers run JavaScript: build/lib/stress/worker.js). */
 export function workerPath(): string {
-  for (const rel of ['./worker.js', '../../build/lib/core/worker.js']) {
+  for (const rel of ['./worker.js', '../../build/lib/stress/worker.js']) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('build/lib/core/worker.js not found: run `npm run build` first');
+  throw new Error('build/lib/stress/worker.js not found: run `npm run build` first');
 }
 
 /** A started task; `result` settles when the worker posts back. */

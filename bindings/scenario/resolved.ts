@@ -1,7 +1,7 @@
 // ResolvedScenario: a validated scenario in the units the model works in (ns, bytes, stack
 // ids, label tags, template indexes). Produced only by runtime/resolve.ts; read-only after.
 
-import type { Switches } from '../runtime/releases.ts';
+import type { Switches } from './releases.ts';
 import type { GoRelease, BlockReason } from './scenario.ts';
 import type { StwReason } from './stw.ts';
 import type { Symtab } from './symtab.ts';

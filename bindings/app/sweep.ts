@@ -58,11 +58,11 @@ export interface SweepResult {
 
 /** The compiled worker module (workers run JavaScript). */
 function workerFile(): string {
-  for (const rel of ['./sweep-worker.js', '../../build/lib/runtime/sweep-worker.js']) {
+  for (const rel of ['./sweep-worker.js', '../../build/lib/app/sweep-worker.js']) {
     const p = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('build/lib/runtime/sweep-worker.js not found: run `npm run build` first');
+  throw new Error('build/lib/app/sweep-worker.js not found: run `npm run build` first');
 }
 
 const METRIC_COLUMNS = ['signals', 'droppedByValidSIGPROF', 'delivered', 'inProfile', 'lostToOverflow', 'osCpuNs', 'profiledCpuNs', 'ratio', 'traceEvents', 'traceBytes', 'traceCpuTaken', 'traceCpuInTrace', 'traceCpuOverflowed', 'traceCpuLostAtStop', 'traceCpuMisplaced'];

@@ -8,8 +8,8 @@
 
 import { basename, dirname, join } from 'node:path';
 import { buildReport, detectReportDir, ReportError } from './report.ts';
-import { AtomicFiles, OutputError, checkOutputFile, sameFile } from '../cli/files.ts';
-import { interruptedLine, yieldToLoop } from '../cli/common.ts';
+import { AtomicFiles, OutputError, checkOutputFile, sameFile } from './files.ts';
+import { interruptedLine, yieldToLoop } from './interrupt.ts';
 
 export const REPORT_USAGE =
   'usage: gotracesim report DIR [-o report.html]\n  DIR: a `gotracesim run` output directory (summary.json) or a `gotracesim sweep` output directory (results.jsonl)\n  exit status: 0 written, 1 not a run or sweep directory (or unreadable inside), 2 usage error or unwritable output';

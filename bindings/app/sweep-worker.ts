@@ -3,7 +3,7 @@
 // exhausts the worker's heap or kills the worker is made a row by the pool (sweep-pool.ts).
 
 import { BroadcastChannel, threadId } from 'node:worker_threads';
-import { simulate } from './simulate.ts';
+import { simulate } from '../runtime/simulate.ts';
 
 export interface SweepTask {
   index: number;

@@ -11,12 +11,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { loadCore } from '../core/wasm.ts';
-import { Simulation, type SimResult } from './simulate.ts';
-import { DEFAULT_SCENARIO } from './default-scenario.ts';
-import { ScenarioError, resolveScenario, resolveScenarioText, type Overrides } from './resolve.ts';
+import { Simulation, type SimResult } from '../runtime/simulate.ts';
+import { DEFAULT_SCENARIO } from '../scenario/default-scenario.ts';
+import { ScenarioError, resolveScenario, resolveScenarioText, type Overrides } from '../scenario/resolve.ts';
 import { SimulationStall } from '../sim/progress.ts';
-import { AtomicFiles, reason } from '../cli/files.ts';
-import { yieldToLoop } from '../cli/common.ts';
+import { AtomicFiles, reason } from './files.ts';
+import { yieldToLoop } from './interrupt.ts';
 
 export interface RunOptions {
   scenarioFile?: string;

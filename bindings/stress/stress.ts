@@ -8,12 +8,12 @@
 // the number of lost writes, which `reader` sums for the conservation law:
 //   records attempted = records read + Σ overflow counts.
 
-import type { Core } from './wasm.ts';
-import { WasmProfBuf, type ProfBuf } from './profbuf.ts';
-import { TsProfBuf } from './profbuf-ts.ts';
-import { SignalLock } from './signallock.ts';
-import { Seqlocks } from './seqlock.ts';
-import { Rand } from './rand.ts';
+import type { Core } from '../core/wasm.ts';
+import { WasmProfBuf, type ProfBuf } from '../core/profbuf.ts';
+import { TsProfBuf } from '../core/profbuf-ts.ts';
+import { SignalLock } from '../core/signallock.ts';
+import { Seqlocks } from '../core/seqlock.ts';
+import { Rand } from '../core/rand.ts';
 
 export type StressTask =
   | { kind: 'writer'; impl: 'wasm' | 'ts'; pb: number; lock: number; id: number; n: number; seed: number; minDepth: number; maxDepth: number; yieldNs: number }

@@ -6,7 +6,7 @@
 // a state that never shipped (a development cycle before a fix) gets its own pseudo-release
 // whose name says so, e.g. "1.22-dev".
 
-import type { GoRelease, TimerMechanism } from '../sim/scenario.ts';
+import type { GoRelease, TimerMechanism } from './scenario.ts';
 
 /** Wire formats of the execution trace, by the version in their header ("go 1.N trace"). */
 export type TraceFormat = 'go1.11' | 'go1.19' | 'go1.21' | 'go1.22' | 'go1.23' | 'go1.25';

@@ -11,7 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { createTemp, makeDirs } from '../cli/files.ts';
+import { createTemp, makeDirs } from './files.ts';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GridError, type Grid } from './sweep-grid.ts';

@@ -13,7 +13,7 @@
 // Object.prototype of the process running the sweep), and axes and params are kept in
 // prototype-free objects, so no user-written key ever reaches a prototype.
 
-import { bareCopy, FORBIDDEN_KEYS, resolveScenario, ScenarioError } from './resolve.ts';
+import { bareCopy, FORBIDDEN_KEYS, resolveScenario, ScenarioError } from '../scenario/resolve.ts';
 
 export interface Grid {
   base: Record<string, unknown>;

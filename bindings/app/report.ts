@@ -20,8 +20,8 @@ import { toChromeTrace, TID_P0, TID_GC, TID_STW } from '../formats/chrome.ts';
 import { detectTrace } from '../formats/detect.ts';
 import { readV2Sync } from '../formats/v2/index.ts';
 import { TraceError } from '../formats/event.ts';
-import { parseDuration, parseSize } from './resolve.ts';
-import type { Summary } from './simulate.ts';
+import { parseDuration, parseSize } from '../scenario/resolve.ts';
+import type { Summary } from '../runtime/simulate.ts';
 import type { SweepRow } from './sweep-worker.ts';
 
 export class ReportError extends Error {

@@ -11,10 +11,10 @@
 
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { TraceError } from './event.ts';
-import { writeChromeTrace } from './chrome.ts';
-import { AtomicFiles, OutputError, checkOutputFile, reason, sameFile } from '../cli/files.ts';
-import { interruptedLine, yieldToLoop } from '../cli/common.ts';
+import { TraceError } from '../formats/event.ts';
+import { writeChromeTrace } from '../formats/chrome.ts';
+import { AtomicFiles, OutputError, checkOutputFile, reason, sameFile } from './files.ts';
+import { interruptedLine, yieldToLoop } from './interrupt.ts';
 
 export const EXPORT_USAGE = `usage: gotracesim export --chrome FILE [-o OUT.json]
 

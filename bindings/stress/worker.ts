@@ -2,7 +2,7 @@
 // post its result (or its error) back.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadCore } from './wasm.ts';
+import { loadCore } from '../core/wasm.ts';
 import { runTask, type StressTask } from './stress.ts';
 
 const { module, memory, task } = workerData as { module: WebAssembly.Module; memory: WebAssembly.Memory; task: StressTask };

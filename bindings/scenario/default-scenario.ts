@@ -3,7 +3,7 @@
 // often), a channel ping-pong pair, a goroutine doing short read syscalls, and an allocating
 // goroutine that drives the GC. Labels mark who is who in the profile.
 
-import type { Scenario } from '../sim/scenario.ts';
+import type { Scenario } from './scenario.ts';
 
 const f = (func: string, line: number, file = '/app/main.go') => ({ func, file, line });
 

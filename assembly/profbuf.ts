@@ -1,34 +1,11 @@
 // profBuf: the Go runtime's lock-free profiling ring (runtime/profbuf.go), in shared memory.
 //
 // One writer at a time (callers serialize writers, e.g. with signalLock) and one reader.
-// Everything lives at `pb`, a 64-byte aligned block laid out as below; the same layout is
-// used by the TypeScript twin (bindings/core/profbuf-ts.ts), so either side may read what
-// the other wrote.
-//
-//   off  size  field          who touches it
-//   0    u64   r              reader stores; writer loads          (profIndex)
-//   64   u64   w              writer CAS; reader CAS for flag bits (profIndex)
-//   128  u64   overflow       writer increments; either side takes (seq<<32 | lost count)
-//   136  u64   overflowTime   writer only, and only while count == 0
-//   144  u32   eof            close() stores 1
-//   148  u32   wake           futex word a sleeping reader waits on
-//   192  u32   hdrsize        immutable after init
-//   196  u32   nData          words in the data ring, power of two
-//   200  u32   nTags          slots in the tag ring, power of two
-//   204  u32   data           address of the data ring (u64 words)
-//   208  u32   tags           address of the tag ring (u32 slots)
-//   212  u32   overflowBuf    address of the reader's synthesized overflow record
-//   224  u64   wScratch       writer only: the stack word of an overflow record it emits
-//   256  u64   rNext          reader only: what the last read handed out
-//   264  u32   resData        reader only: result of the last read (address, words,
-//   268  u32   resNData         tag address, tags); see profBufRead
-//   272  u32   resTags
-//   276  u32   resNTags
-//   384  ...   data ring, tag ring, overflowBuf
-//
-// profIndex packs the tag count in bits 34..63, flag bits 32 (reader sleeping) and 33
-// (overflow or eof published), and the data count in bits 0..31. Counts run freely and
-// are reduced modulo the ring sizes, which is why the rings are powers of two.
+// Everything lives at `pb`, a 64-byte aligned block whose layout (field offsets, widths, who
+// touches each, the profIndex bits) is declared once in bindings/core/profbuf-layout.ts and
+// generated into ./profbuf-layout.ts at build time; the TypeScript twin
+// (bindings/core/profbuf-ts.ts) uses the same declaration, so either side may read what the
+// other wrote.
 //
 // A record is [length, time, hdr (hdrsize words, zero padded), stack...] and never wraps:
 // a 0 length word tells the reader the rest of the ring is skipped. A write that does not
@@ -36,42 +13,20 @@
 // an overflow record (header zeros, stack = [count]) written in front of the next record
 // that fits, or synthesized by the reader when the ring is otherwise empty.
 import { futexWait } from './futex';
+import * as L from './profbuf-layout';
+import {
+  R, W, OVERFLOW, OVERFLOW_TIME, EOF, WAKE, HDRSIZE, NDATA, NTAGS, DATA, TAGS, OVERFLOW_BUF, WSCRATCH, RNEXT,
+  RES_DATA, RES_NDATA, RES_TAGS, RES_NTAGS, HEADER_BYTES, TAG_SHIFT, READER_SLEEPING, WRITE_EXTRA,
+  PROFBUF_MAX_HDR, PROFBUF_MAX_BYTES,
+} from './profbuf-layout';
 
-const R: u32 = 0;
-const W: u32 = 64;
-const OVERFLOW: u32 = 128;
-const OVERFLOW_TIME: u32 = 136;
-const EOF: u32 = 144;
-const WAKE: u32 = 148;
-const HDRSIZE: u32 = 192;
-const NDATA: u32 = 196;
-const NTAGS: u32 = 200;
-const DATA: u32 = 204;
-const TAGS: u32 = 208;
-const OVERFLOW_BUF: u32 = 212;
-const WSCRATCH: u32 = 224;
-const RNEXT: u32 = 256;
-const RES_DATA: u32 = 264;
-const RES_NDATA: u32 = 268;
-const RES_TAGS: u32 = 272;
-const RES_NTAGS: u32 = 276;
-const HEADER_BYTES: u32 = 384;
-
-const READER_SLEEPING: u64 = 1 << 32;
-const WRITE_EXTRA: u64 = 1 << 33;
-const FLAGS: u64 = READER_SLEEPING | WRITE_EXTRA;
-
-/** Largest ring accepted: counts must stay far from the 30-bit tag-count wrap. */
-export const PROFBUF_MAX: u32 = 1 << 28;
-
-/** Read results. */
-export const READ_DATA: i32 = 0;
-export const READ_EMPTY: i32 = 1;
-export const READ_EOF: i32 = 2;
-
-/** Modes for profBufRead. */
-export const MODE_BLOCKING: i32 = 0;
-export const MODE_NONBLOCKING: i32 = 1;
+// Exported to the host as globals (values from the layout; declared here to keep the exports' order).
+export const PROFBUF_MAX: u32 = L.PROFBUF_MAX;
+export const READ_DATA: i32 = L.READ_DATA;
+export const READ_EMPTY: i32 = L.READ_EMPTY;
+export const READ_EOF: i32 = L.READ_EOF;
+export const MODE_BLOCKING: i32 = L.MODE_BLOCKING;
+export const MODE_NONBLOCKING: i32 = L.MODE_NONBLOCKING;
 
 // Size errors returned by profBufSize (negative so a byte count is never mistaken for one).
 export const ERR_HDRSIZE: i32 = -1;
@@ -79,13 +34,13 @@ export const ERR_DATA: i32 = -2;
 export const ERR_TAGS: i32 = -3;
 
 @inline function dataCount(x: u64): u32 { return <u32>x; }
-@inline function tagCount(x: u64): u32 { return <u32>(x >> 34); }
+@inline function tagCount(x: u64): u32 { return <u32>(x >> TAG_SHIFT); }
 
 // Difference of two counts that are never more than 2^29 apart; tag counts wrap at 2^30.
 @inline function countSub(x: u32, y: u32): i32 { return (<i32>(x - y) << 2) >> 2; }
 
 @inline function addCountsAndClearFlags(x: u64, data: i32, tag: i32): u64 {
-  const tags = ((x >> 34) + <u64>((<u32>tag << 2) >> 2)) << 34;
+  const tags = ((x >> TAG_SHIFT) + <u64>((<u32>tag << 2) >> 2)) << TAG_SHIFT;
   return tags | <u64>(<u32>x + <u32>data);
 }
 
@@ -105,13 +60,13 @@ export const ERR_TAGS: i32 = -3;
  * negative ERR_* naming the invalid argument.
  */
 export function profBufSize(hdrsize: i32, words: i32, tags: i32): i32 {
-  if (hdrsize < 0 || hdrsize > 1024) return ERR_HDRSIZE;
+  if (hdrsize < 0 || hdrsize > PROFBUF_MAX_HDR) return ERR_HDRSIZE;
   if (words < 1 || <u32>words >= PROFBUF_MAX) return ERR_DATA;
   if (tags < 1 || <u32>tags >= PROFBUF_MAX) return ERR_TAGS;
   const nd = effectiveWords(<u32>hdrsize, <u32>words);
   const nt = roundPow2(<u32>tags);
   const bytes = <u64>HEADER_BYTES + <u64>nd * 8 + <u64>nt * 4 + <u64>(2 + hdrsize + 1) * 8 + 64;
-  if (bytes > 0x7fff0000) return ERR_DATA;
+  if (bytes > PROFBUF_MAX_BYTES) return ERR_DATA;
   return <i32>bytes;
 }
 

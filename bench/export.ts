@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome.ts';
+import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome/index.ts';
 import { exportChromeCommand } from '../bindings/app/chrome-cli.ts';
 import { simulate } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';

@@ -1,12 +1,13 @@
 // npm run bench: every suite, printed as tables and written to bench/results/*.json.
-// `npm run bench -- core|sim|trace|parse|export|sweep` runs one suite.
+// `npm run bench -- core|sim|trace|parse|export|sweep|queue` runs one suite.
 import { coreBench } from './core.ts';
 import { simBench, magnitudeTable } from './sim.ts';
 import { traceBench, memoryBench } from './trace.ts';
 import { printTable, writeResults } from './report.ts';
 import { parseBench, markdown } from './parse.ts';
 import { exportBench } from './export.ts';
-import { sweepBench } from './sweep.ts';
+import { sweepBench, TRACE_GRID } from './sweep.ts';
+import { queueBench } from './queue.ts';
 
 const only = process.argv[2];
 const want = (s: string) => !only || only === s;
@@ -59,4 +60,10 @@ if (want('sweep')) {
   const rows = await sweepBench();
   table('sweep throughput (bench/results/sweep.json)', ['grid', 'workers', 'runs', 'wall ms', 'runs/s', 'simulated s per wall s'], rows.map((r) => [r.name, r.jobs, r.runs, r.wall_ms, r.runs_per_s, r.sim_s_per_wall_s]));
   writeResults('sweep.json', rows as never);
+}
+
+if (want('queue')) {
+  const rows = [...(await queueBench()), ...(await queueBench({ grid: TRACE_GRID, seeds: 0 }))];
+  table('queued sweeps: local pool vs worker processes on one Redis (bench/results/queue.json)', ['grid', 'processes', 'threads', 'runs', 'wall ms', 'runs/s', 'simulated s per wall s'], rows.map((r) => [r.name, r.processes, r.threads, r.runs, r.wall_ms, r.runs_per_s, r.sim_s_per_wall_s]));
+  writeResults('queue.json', rows as never);
 }

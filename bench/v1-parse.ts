@@ -7,6 +7,7 @@
 //   npx tsx bench/v1-parse.ts --rss validate  # one pass over the big trace, prints peak RSS
 //   npx tsx bench/v1-parse.ts --rss stream    #   parseV1 + forEachEventV1 over every event
 //   npx tsx bench/v1-parse.ts --rss parse     #   parseV1 + trace.events (run each in a fresh process)
+//   npx tsx bench/v1-parse.ts --rss model     #   runModelV1 into a sink that keeps nothing
 //
 // Prints MB/s and M events/s (median of tinybench samples; "best" is the fastest sample, which
 // says more than the median on a shared, busy machine). The tiled trace repeats
@@ -25,6 +26,7 @@ import {
   parseV1,
   validateV1,
   forEachEventV1,
+  runModelV1,
   readV1Wire,
   V1_EVENTS,
   argsFor,
@@ -81,8 +83,16 @@ async function main(): Promise<void> {
       });
     } else if (rss === 'parse') {
       n = parseV1(big).events.length;
+    } else if (rss === 'model') {
+      const e = runModelV1(big, {
+        generation() {},
+        event() {
+          n++;
+        },
+      });
+      if (e) throw e;
     } else {
-      throw new Error(`--rss validate|stream|parse`);
+      throw new Error(`--rss validate|stream|parse|model`);
     }
     const s = (performance.now() - t0) / 1000;
     const peak = process.resourceUsage().maxRSS * 1024;
@@ -112,6 +122,17 @@ async function main(): Promise<void> {
     });
     bench.add(`parseV1 ${name}`, () => {
       parseV1(b);
+    });
+    // The trace model: every event converted into base events (as Go 1.23 does), handed to a sink.
+    bench.add(`runModelV1 (null sink) ${name}`, () => {
+      let s = 0;
+      const err = runModelV1(b, {
+        generation() {},
+        event(v) {
+          s += v.time;
+        },
+      });
+      if (err || s < 0) throw new Error('unreachable');
     });
     bench.add(`parseV1 + forEachEventV1 ${name}`, () => {
       let s = 0;

@@ -13,8 +13,7 @@
 import { coreModule, setCoreModule } from './core/wasm-browser.ts';
 
 export * from './formats/index.ts';
-export { toChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
-export { validateChromeTrace } from './formats/chrome-validate.ts';
+export { toChromeTrace, type ChromeTrace, type ChromeOptions, validateChromeTrace } from './formats/chrome/index.ts';
 export { simulate, simulateResolved, Simulation, type SimResult, type Summary, type SimulateOptions } from './runtime/simulate.ts';
 export { DEFAULT_SCENARIO } from './scenario/default-scenario.ts';
 export { resolveScenario, resolveScenarioText, ScenarioError, type Overrides } from './scenario/resolve.ts';

@@ -6,6 +6,7 @@
 import { EXIT, USAGE, USAGES, commandHelp, fail, version, withSignals } from './cli/common.ts';
 import { runCmd } from './cli/run-cmd.ts';
 import { sweepCmd } from './cli/sweep-cmd.ts';
+import { workerCmd } from './cli/worker-cmd.ts';
 import { dumpCmd, statsCmd, validateCmd } from './cli/trace-cmds.ts';
 import { exportChromeCommand } from './app/chrome-cli.ts';
 import { reportCommand } from './app/report-cli.ts';
@@ -40,6 +41,9 @@ switch (cmd) {
     break;
   case 'sweep':
     await sweepCmd(rest);
+    break;
+  case 'worker':
+    await workerCmd(rest);
     break;
   case 'export':
     process.exitCode = await withSignals((signal) => exportChromeCommand(rest, undefined, signal));

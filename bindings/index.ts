@@ -30,5 +30,4 @@ export {
 export { sweep, type SweepOptions, type SweepResult } from './app/sweep.ts';
 export { parseGrid, expandGrid, GridError, type Grid, type Run } from './app/sweep-grid.ts';
 export type { TraceStats, TraceSink } from './runtime/tracer.ts';
-export { toChromeTrace, writeChromeTrace, type ChromeTrace, type ChromeOptions } from './formats/chrome.ts';
-export { validateChromeTrace } from './formats/chrome-validate.ts';
+export { toChromeTrace, writeChromeTrace, type ChromeTrace, type ChromeOptions, validateChromeTrace } from './formats/chrome/index.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TraceError, countsV1, countsV2, parseV1, textToWire } from '../bindings/formats/index.ts';
+import { ModelPrinter, TraceError, countsV1, countsV2, parseV1, runModel, textToWire } from '../bindings/formats/index.ts';
 import { conformanceTests, fixtureCounts, fixtureDumpLines, fixturePath, ourTextTests, parseDumpLine } from './data.ts';
 import { describeWithGo, toolchain } from './oracle/go.ts';
 
@@ -165,8 +165,8 @@ describe('gotracesim stats', { timeout: 60000 }, () => {
 });
 
 describe('gotracesim dump', { timeout: 60000 }, () => {
-  it('prints one line per event (v1)', () => {
-    const r = gts(['dump', HOG]);
+  it('--raw prints one line per event (v1)', () => {
+    const r = gts(['dump', '--raw', HOG]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.length).toBe(HOG_EVENTS);
@@ -196,13 +196,32 @@ describe('gotracesim dump', { timeout: 60000 }, () => {
       }
     });
 
-    it('v2 events, and a broken trace ends with exit 1 after the events before the error', () => {
-      const r = gts(['dump', wireFile('go122-annotations.test')]);
+    it('--raw: v2 events, and a broken trace ends with exit 1 after the events before the error', () => {
+      const r = gts(['dump', '--raw', wireFile('go122-annotations.test')]);
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/ UserTaskBegin G=\d+ P=\d+ M=\d+ gen=1 off=\d+ .*name_string=\d+ .*name_string="/);
+      const b = gts(['dump', '--raw', wireFile('go122-fail-first-gen-first.test')]);
+      expect(b.status).toBe(1);
+      expect(b.stderr).toMatch(/invalid trace: expected a proc/);
+    });
+
+    it("the model as Go's -d=1 prints it, for wire bytes and the same text; a broken trace: the events before the error, exit 1", () => {
+      const name = 'go122-annotations.test';
+      const parts: string[] = [];
+      expect(runModel(traceSection(name), new ModelPrinter((s) => parts.push(s)))).toBeNull();
+      const r = gts(['dump', wireFile(name)]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(parts.join(''));
+      expect(r.stdout).toMatch(/^M=\d+ P=-1 G=-1 StateTransition Time=\d+ Resource=Proc\(0\) Reason="" ProcID=0 Undetermined->Running\n/);
+      expect(r.stdout).toMatch(/\nM=\d+ P=\d+ G=\d+ TaskBegin Time=\d+ ID=\d+ Parent=18446744073709551615 Type="task0"\n/);
+      expect(r.stdout).toMatch(/\nM=-1 P=-1 G=-1 Sync Time=\d+\n$/);
+      const txt = join(dir, 'annotations.txt');
+      writeFileSync(txt, traceSection(name));
+      expect(gts(['dump', txt]).stdout).toBe(r.stdout);
       const b = gts(['dump', wireFile('go122-fail-first-gen-first.test')]);
       expect(b.status).toBe(1);
       expect(b.stderr).toMatch(/invalid trace: expected a proc/);
+      expect(gts(['dump', '--raw', '--text', wireFile(name)]).status).toBe(2);
     });
   });
 });

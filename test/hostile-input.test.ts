@@ -21,7 +21,7 @@ import {
   validateTrace,
   validateV1,
 } from '../bindings/formats/index.ts';
-import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome.ts';
+import { toChromeTrace, writeChromeTrace } from '../bindings/formats/chrome/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const F = [{ func: 'main.f', file: '/app/f.go', line: 1 }];

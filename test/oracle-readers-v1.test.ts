@@ -8,11 +8,9 @@
 // layout on hand-made bytes, without Go.
 // Who may touch: the v1 format owner.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describeWithGo, goBuildAsync, goTraceDumpLines, scratchDirFor, scratchFile, toolchain, type OracleRelease, type Toolchain } from './oracle/go.ts';
+import { describeWithGo, goTraceDumpLines, scratchDirFor, scratchFile, toolchain, type OracleRelease, type Toolchain } from './oracle/go.ts';
+import { CANNED, cannedNamed, mutants, read, runTracegen, tracegen, WORKLOADS } from './oracle/v1-traces.ts';
 import { encodeUvarint, traceSummary, validateTrace } from '../bindings/formats/index.ts';
 import {
   argCountCode,
@@ -42,38 +40,6 @@ import {
 
 /** Any binary serves `-d` for go 1.5 traces (it only feeds addr2line). */
 const ANY_BINARY = '/bin/true';
-const TRACEGEN = fileURLToPath(new URL('./go/tracegen/main.go', import.meta.url));
-const WORKLOADS = ['spin', 'pingpong', 'syscall', 'alloc', 'gomaxprocs', 'gc', 'annot'] as const;
-
-interface Canned {
-  /** Directory label and file name, e.g. "go1.19/stress_1_5_good". */
-  label: string;
-  path: string;
-  version: number;
-}
-
-/** Go's canned v1 traces under a GOROOT directory (empty when that Go is not installed). */
-function canned(release: OracleRelease, rel: string, label: string): Canned[] {
-  const dir = join(toolchain(release)?.goroot ?? `/usr/lib/go-${release}`, rel);
-  if (!existsSync(dir)) return [];
-  const out: Canned[] = [];
-  for (const f of readdirSync(dir).sort()) {
-    const path = join(dir, f);
-    let version: number;
-    try {
-      version = readV1Header(new Uint8Array(readFileSync(path).subarray(0, 16)));
-    } catch {
-      continue; // not a v1 trace (the version checks below notice a missing one)
-    }
-    out.push({ label: `${label}/${f}`, path, version });
-  }
-  return out;
-}
-
-const CANNED = [
-  ...canned('1.19', 'src/internal/trace/testdata', 'go1.19'),
-  ...canned('1.23', 'src/internal/trace/internal/oldtrace/testdata', 'go1.23-oldtrace'),
-];
 /** The release whose `go tool trace -d` judges a trace of this version. */
 const judge = (version: number): OracleRelease => (version >= 1021 ? '1.21' : '1.19');
 
@@ -192,33 +158,6 @@ function seqAmbiguous(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** Deterministic mutants of a trace: bit flips, truncations, byte stomps (header kept). */
-function mutants(src: Uint8Array, count: number, seed: number): Uint8Array[] {
-  let x = seed >>> 0 || 1;
-  const rnd = (n: number): number => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
-  const out: Uint8Array[] = [];
-  for (let k = 0; k < count; k++) {
-    let b = new Uint8Array(src);
-    switch (k % 3) {
-      case 0:
-        for (let j = 0; j <= rnd(3); j++) b[16 + rnd(b.length - 16)] ^= 1 << rnd(8);
-        break;
-      case 1:
-        b = b.slice(0, 16 + rnd(b.length - 16));
-        break;
-      default:
-        for (let j = 0; j <= rnd(2); j++) b[16 + rnd(b.length - 16)] = rnd(256);
-    }
-    out.push(b);
-  }
-  return out;
-}
-
 /** A copy of `bytes` with the kind argument of its first STW start set to `kind` (< 128). */
 function withStwKind(bytes: Uint8Array, kind: number): Uint8Array {
   const tr = parseV1(bytes);
@@ -233,28 +172,10 @@ function withStwKind(bytes: Uint8Array, kind: number): Uint8Array {
   return b;
 }
 
-const read = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
-
-/**
- * tracegen built with each installed release, once per test run. Both builds start together
- * (before the first test), so a cold build cache costs one build's time, not two.
- */
-const tracegens = new Map<OracleRelease, Promise<string>>();
+/** tracegen built with each installed release: both builds start before the first test. */
 beforeAll(() => {
-  for (const release of ['1.19', '1.21'] as const) {
-    const tc = toolchain(release);
-    if (!tc) continue;
-    const bin = join(scratchDirFor(`tracegen-${release}`), 'tracegen');
-    const built = goBuildAsync(tc, TRACEGEN, bin).then(() => bin);
-    built.catch(() => {}); // reported by the tests that await it
-    tracegens.set(release, built);
-  }
+  for (const release of ['1.19', '1.21'] as const) if (toolchain(release)) void tracegen(release);
 });
-const cannedNamed = (label: string): Canned => {
-  const c = CANNED.find((x) => x.label === label);
-  if (!c) throw new Error(`canned trace ${label} not found`);
-  return c;
-};
 
 /** One go 1.5 event: the type byte (nargs code counting the seq), then uvarints. */
 function ev105(typ: number, args: number[]): number[] {
@@ -360,16 +281,13 @@ for (const release of ['1.19', '1.21'] as const) {
     let dir = '';
     let bin = '';
     beforeAll(async () => {
-      bin = await tracegens.get(release)!;
+      bin = await tracegen(release);
       dir = scratchDirFor(`traces-${release}`);
     }, 300_000);
 
     for (const wl of WORKLOADS) {
       it(`${wl}: verdict, counts and event lines equal`, async () => {
-        const file = join(dir, `${wl}.trace`);
-        const r = spawnSync(bin, ['-workload', wl, '-o', file, '-dur', '150ms'], { encoding: 'utf8', timeout: 60_000 });
-        expect(r.status, r.stderr).toBe(0);
-        const bytes = read(file);
+        const bytes = runTracegen(bin, wl, join(dir, `${wl}.trace`), '150ms');
         expect(readV1Header(bytes)).toBe(release === '1.21' ? 1021 : 1019);
         const got = await compare(tc, bytes, readV1Header(bytes));
         expect(got.error).toBe('');

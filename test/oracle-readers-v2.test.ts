@@ -18,10 +18,6 @@
 // Skips: each describe needs its Go release (skipped by name without it, a failure under
 // GTS_REQUIRE_GO=1).
 
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTrace, traceSummary, validateTrace, TraceError, type TraceEvent } from '../bindings/formats/index.ts';
 import {
@@ -37,10 +33,11 @@ import {
   writeTextTrace,
 } from '../bindings/formats/v2/index.ts';
 import { goFuzzCorpus, goTextTests } from './data.ts';
-import { describeWithGo, goBuild, goTraceDump, goValidate, scratchDirFor, toolchain, type Toolchain } from './oracle/go.ts';
+import { describeWithGo, goTraceDump, goValidate, toolchain, type Toolchain } from './oracle/go.ts';
+import { TRACEGEN_WORKLOADS, V2Programs, V2_RELEASES, progsOf, type V2Release } from './oracle/v2-programs.ts';
 
-type Release = '1.22' | '1.23';
-const RELEASES: Release[] = ['1.22', '1.23'];
+type Release = V2Release;
+const RELEASES = V2_RELEASES;
 
 async function drain(input: Uint8Array | string): Promise<{ events: TraceEvent[]; error: TraceError | null }> {
   const events: TraceEvent[] = [];
@@ -138,38 +135,6 @@ describeWithGo('1.23', "Go's FuzzReader corpus (GOROOT of Go 1.23): an error or 
 
 // ---- 3. Real traces ------------------------------------------------------------------------
 
-interface Prog {
-  name: string;
-  cgo?: boolean;
-  /** First release that has it. */
-  since?: Release;
-  /** Also run with GODEBUG=traceallocfree=1 (Go 1.23). */
-  allocFree?: boolean;
-  /** Wire events its trace must contain (what the program is there for). */
-  needs: string[];
-  /** Runs long enough that stress mode (a generation per scheduling round) gives several generations. */
-  multiGen?: boolean;
-}
-
-// Go's trace test programs: each writes its trace to stdout.
-const PROGS: Prog[] = [
-  { name: 'annotations', needs: ['UserTaskBegin', 'UserRegionBegin', 'UserLog'], allocFree: true },
-  { name: 'cgo-callback', cgo: true, needs: ['GoCreateSyscall', 'GoDestroySyscall'], allocFree: true, multiGen: true },
-  { name: 'cpu-profile', needs: ['CPUSample'], multiGen: true },
-  { name: 'gc-stress', needs: ['GCBegin', 'GCMarkAssistBegin', 'GCSweepBegin'], multiGen: true },
-  { name: 'many-start-stop', needs: ['ProcStatus', 'GoStatus'], allocFree: true },
-  { name: 'stress-start-stop', needs: ['GoStatus'], allocFree: true },
-  { name: 'iter-pull', since: '1.23', needs: ['GoSwitch', 'GoCreateBlocked'], allocFree: true },
-];
-
-/** GODEBUG settings as Go's own trace tests use them (internal/trace/trace_test.go of each release). */
-function godebug(release: Release, mode: 'default' | 'stress' | 'allocfree'): string {
-  const parts = release === '1.23' ? ['tracecheckstackownership=1'] : [];
-  if (mode === 'stress') parts.push('traceadvanceperiod=0');
-  if (mode === 'allocfree') parts.push('traceallocfree=1');
-  return parts.join(',');
-}
-
 /** Go's verdict and ours on a real trace, and the counts when it is valid. */
 async function compareReal(tc: Toolchain, bytes: Uint8Array): Promise<{ counts: Record<string, number>; generations: number }> {
   expect(new TextDecoder().decode(bytes.subarray(0, 13))).toBe(`go ${tc.release} trace`);
@@ -185,55 +150,25 @@ async function compareReal(tc: Toolchain, bytes: Uint8Array): Promise<{ counts: 
   return { counts: d.counts, generations: s.generations };
 }
 
-const TRACEGEN = fileURLToPath(new URL('./go/tracegen/main.go', import.meta.url));
-const TRACEGEN_WORKLOADS = ['spin', 'pingpong', 'syscall', 'alloc', 'annot'] as const;
-
 for (const release of RELEASES) {
   describeWithGo(release, `real Go ${release} traces: Go's test programs and tracegen, verdicts and -d=2 counts`, (tc) => {
-    const progDir = join(tc.goroot, release === '1.22' ? 'src/internal/trace/v2' : 'src/internal/trace');
-    const progs = PROGS.filter((p) => p.since === undefined || p.since <= release);
-    const bins = new Map<string, string>();
-    let dir = '';
+    const progs = new V2Programs(tc, release);
 
-    beforeAll(() => {
-      // Built once per toolchain (the oracle's GOCACHE keeps the work between runs).
-      dir = scratchDirFor(`v2progs-${release}`);
-      for (const p of progs) {
-        const out = join(dir, p.name);
-        goBuild(tc, `./testdata/testprog/${p.name}.go`, out, { cwd: progDir, cgo: p.cgo });
-        bins.set(p.name, out);
-      }
-      const tg = join(dir, 'tracegen');
-      goBuild(tc, TRACEGEN, tg);
-      bins.set('tracegen', tg);
-    }, 300_000);
+    // Built once per toolchain (the oracle's GOCACHE keeps the work between runs).
+    beforeAll(() => progs.build(), 300_000);
 
-    for (const p of progs) {
-      type Mode = 'default' | 'stress' | 'allocfree';
-      const modes: Mode[] = ['default', 'stress', ...(release === '1.23' && p.allocFree ? (['allocfree'] as const) : [])];
-      for (const mode of modes) {
-        it(`${p.name} (${mode})`, async () => {
-          const r = spawnSync(bins.get(p.name)!, [], {
-            env: { ...tc.env, GODEBUG: godebug(release, mode) },
-            maxBuffer: 1 << 28,
-            timeout: 60_000,
-          });
-          expect(r.status, r.stderr?.toString()).toBe(0);
-          const bytes = new Uint8Array(r.stdout);
-          const { counts, generations } = await compareReal(tc, bytes);
-          for (const name of p.needs) expect(counts[name] ?? 0, name).toBeGreaterThan(0);
-          if (mode === 'stress' && p.multiGen) expect(generations).toBeGreaterThan(1);
-          if (mode === 'allocfree') expect((counts.SpanAlloc ?? 0) + (counts.HeapObjectAlloc ?? 0) + (counts.Span ?? 0)).toBeGreaterThan(0);
-        }, 120_000);
-      }
+    for (const { prog: p, mode } of progsOf(release)) {
+      it(`${p.name} (${mode})`, async () => {
+        const { counts, generations } = await compareReal(tc, progs.runProg(p, mode));
+        for (const name of p.needs) expect(counts[name] ?? 0, name).toBeGreaterThan(0);
+        if (mode === 'stress' && p.multiGen) expect(generations).toBeGreaterThan(1);
+        if (mode === 'allocfree') expect((counts.SpanAlloc ?? 0) + (counts.HeapObjectAlloc ?? 0) + (counts.Span ?? 0)).toBeGreaterThan(0);
+      }, 120_000);
     }
 
     for (const wl of TRACEGEN_WORKLOADS) {
       it(`tracegen ${wl}`, async () => {
-        const file = join(dir, `tracegen-${wl}.trace`);
-        const r = spawnSync(bins.get('tracegen')!, ['-workload', wl, '-o', file, '-dur', '150ms'], { encoding: 'utf8', timeout: 60_000 });
-        expect(r.status, r.stderr).toBe(0);
-        const { counts } = await compareReal(tc, new Uint8Array(readFileSync(file)));
+        const { counts } = await compareReal(tc, progs.runTracegen(wl));
         const need: Record<(typeof TRACEGEN_WORKLOADS)[number], string> = {
           spin: 'GoCreate',
           pingpong: 'GoUnblock',

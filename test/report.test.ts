@@ -8,7 +8,21 @@ import { join } from 'node:path';
 import { runToDir } from '../bindings/app/run.ts';
 import { simulate, type Summary } from '../bindings/runtime/simulate.ts';
 import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
-import { buildReport, extractReportData, reportData, ReportError, TIMELINE_MAX_SAMPLES, TIMELINE_MAX_SLICES, type RunReportData, type SweepReportData } from '../bindings/app/report.ts';
+import {
+  buildReport,
+  extractReportData,
+  reportData,
+  ReportError,
+  TIMELINE_MAX_GOROUTINES,
+  TIMELINE_MAX_SAMPLES,
+  TIMELINE_MAX_SLICES,
+  TimelineBuilder,
+  timelineOf,
+  timelineOfStream,
+  type RunReportData,
+  type SweepReportData,
+} from '../bindings/app/report.ts';
+import { runTracks, type TrackSink } from '../bindings/formats/chrome/index.ts';
 import { reportCommand } from '../bindings/app/report-cli.ts';
 import { traceSummary } from '../bindings/formats/index.ts';
 
@@ -40,7 +54,7 @@ beforeAll(async () => {
     }),
   );
   summary = (await runToDir({ scenarioFile: scenario, outDir: runDir, overrides: {} })).summary;
-  html = buildReport({ runDir });
+  html = await buildReport({ runDir });
   data = extractReportData(html) as RunReportData;
 }, 60_000);
 
@@ -108,18 +122,18 @@ describe('report of a run directory', () => {
     }
   });
 
-  it('is one self-contained file, and the same every time', () => {
+  it('is one self-contained file, and the same every time', async () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('Chart.js v4');
     expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
     expect(html).not.toMatch(/<link[^>]*\shref=/i);
-    expect(buildReport({ runDir })).toBe(html);
+    expect(await buildReport({ runDir })).toBe(html);
   });
 
   it('a go 1.11-format trace (Go 1.17: no CPU samples in it): timeline without generations, no trace column', async () => {
     const dir = join(work, 'go117');
     await runToDir({ outDir: dir, overrides: { go: '1.17', duration: '200ms' } });
-    const d = reportData({ runDir: dir }) as RunReportData;
+    const d = (await reportData({ runDir: dir })) as RunReportData;
     expect(d.timeline!.format).toBe('go1.11');
     expect(d.timeline!.generations).toEqual([]);
     expect(d.timeline!.totals.cpuSamples).toBe(0);
@@ -128,14 +142,113 @@ describe('report of a run directory', () => {
     expect(d.samplesPerGoroutine.every((x) => x.trace === null && x.profile > 0)).toBe(true);
   });
 
-  it('without trace.out: no timeline, the rest is there', () => {
+  it('without trace.out: no timeline, the rest is there', async () => {
     const dir = join(work, 'no-trace');
     mkdirSync(dir);
     writeFileSync(join(dir, 'summary.json'), readFileSync(join(runDir, 'summary.json')));
-    const d = reportData({ runDir: dir }) as RunReportData;
+    const d = (await reportData({ runDir: dir })) as RunReportData;
     expect(d.timeline).toBeNull();
     expect(d.timelineNote).toMatch(/no trace\.out/);
     expect(d.samplesPerGoroutine.every((x) => x.trace === null)).toBe(true);
+  });
+});
+
+describe('the timeline: one pass over the model, bounded by what it shows', () => {
+  /** Every P slice and CPU sample the export's model hands out (ns), in order. */
+  function collect(bytes: Uint8Array) {
+    const slices: { p: number; g: number; start: number; end: number }[] = [];
+    const samples: { p: number; g: number; t: number }[] = [];
+    let span = 0;
+    const nop = () => {};
+    const sink: TrackSink = {
+      detail: false,
+      generation: nop,
+      execution: (g, _fn, p, start, end) => void (p >= 0 && slices.push({ p, g, start, end })),
+      cpuSample: (g, p, t) => void samples.push({ p, g, t }),
+      end: (t) => void (span = t),
+      syscall: nop, assist: nop, region: nop, task: nop, log: nop, gc: nop, stw: nop, sweep: nop, metric: nop, goroutines: nop,
+    };
+    runTracks(bytes, sink);
+    return { slices, samples, span };
+  }
+
+  it("a trace within its bounds: exactly the chart's selection of all slices (rows, merge by pixel, the longest)", () => {
+    const bytes = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '150ms' }, trace: true }).trace!;
+    const { slices, span } = collect(bytes);
+    const tl = timelineOf(bytes).timeline;
+    // The reference, on everything at once: rows are the Ps, then the goroutines that ran longest.
+    const run = new Map<number, number>();
+    for (const s of slices) run.set(s.g, (run.get(s.g) ?? 0) + s.end - s.start);
+    const procs = [...new Set(slices.map((s) => s.p))].sort((a, b) => a - b);
+    const top = [...run].filter(([g]) => g > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TIMELINE_MAX_GOROUTINES).map(([g]) => g).sort((a, b) => a - b);
+    expect(tl.rows.filter((r) => r.startsWith('G'))).toEqual(top.map((g) => `G${g}`));
+    expect(tl.rows.slice(0, procs.length)).toEqual(procs.map((p) => `P${p}`));
+    let all = [...slices.map((s) => [procs.indexOf(s.p), s.start, s.end, s.g]), ...slices.filter((s) => top.includes(s.g)).map((s) => [tl.rows.indexOf(`G${s.g}`), s.start, s.end, s.g])];
+    expect(tl.totals.slices).toBe(all.length);
+    expect(all.length).toBeGreaterThan(TIMELINE_MAX_SLICES);
+    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const merged: number[][] = [];
+    for (const s of all) {
+      const l = merged[merged.length - 1];
+      if (l && l[0] === s[0] && l[3] === s[3] && s[1] - l[2] <= span / 2000) l[2] = Math.max(l[2], s[2]);
+      else merged.push([...s]);
+    }
+    all = merged.map((s, i) => [...s, i]).sort((a, b) => b[2] - b[1] - (a[2] - a[1]) || a[4] - b[4]).slice(0, TIMELINE_MAX_SLICES).sort((a, b) => a[4] - b[4]);
+    expect(tl.slices).toEqual(all.map(([r, s, e, g]) => [r, Math.round(s) / 1000, Math.round(e - s) / 1000, g]));
+  });
+
+  it('a large trace: the rows, totals and top goroutines exact, the memory held bounded', () => {
+    // 2 million slices of 300 goroutines on 8 Ps over 200 s; goroutine g runs g µs at a time.
+    const b = new TimelineBuilder();
+    const G = 300;
+    const run = new Map<number, number>();
+    const count = new Map<number, number>();
+    let t = 0;
+    let maxHeld = 0;
+    for (let i = 0; i < 2_000_000; i++) {
+      const g = 1 + ((i * 7) % G);
+      const p = i % 8;
+      const d = g * 1000;
+      b.execution(g, '', p, t, t + d, 'GoStop', '');
+      run.set(g, (run.get(g) ?? 0) + d);
+      count.set(g, (count.get(g) ?? 0) + 1);
+      if (i % 3 === 0) b.cpuSample(g, p, t + 1);
+      if (i % 1000 === 0) b.gc(t, t + 500);
+      t += 100_000 / 8;
+      if (i % 100_000 === 0) maxHeld = Math.max(maxHeld, b.held().segments + b.held().samples);
+    }
+    b.end(t + G * 1000);
+    const tl = b.result('go1.23');
+    const top = [...run].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TIMELINE_MAX_GOROUTINES).map(([g]) => g).sort((a, b) => a - b);
+    expect(tl.rows).toEqual([...[0, 1, 2, 3, 4, 5, 6, 7].map((p) => `P${p}`), ...top.map((g) => `G${g}`)]);
+    expect(tl.totals.slices).toBe(2_000_000 + top.reduce((a, g) => a + count.get(g)!, 0));
+    expect(tl.totals.goroutines).toBe(G);
+    expect(tl.totals.cpuSamples).toBe(Math.ceil(2_000_000 / 3));
+    expect(tl.slices.length).toBe(TIMELINE_MAX_SLICES);
+    expect(tl.samples.length).toBeLessThanOrEqual(TIMELINE_MAX_SAMPLES);
+    expect(tl.gc.length).toBeLessThanOrEqual(8192);
+    // Held: a bounded number of segments per row (8 Ps, at most 64 goroutine rows, GC, STW).
+    expect(b.held().rows).toBeLessThanOrEqual(8 + 64 + 2);
+    expect(maxHeld).toBeLessThan((8 + 64 + 2) * 8192 + 6000);
+    // A top goroutine's row covers (at least) every interval it ran: merging only fills gaps
+    // narrower than a pixel.
+    for (const g of top) {
+      const row = tl.rows.indexOf(`G${g}`);
+      const covered = tl.slices.filter((s) => s[0] === row).reduce((a, s) => a + s[2], 0);
+      expect(covered * 1000).toBeGreaterThanOrEqual(run.get(g)!);
+    }
+  });
+
+  it('read as a stream (a generation at a time) or whole: the same timeline', async () => {
+    const bytes = new Uint8Array(readFileSync(join(runDir, 'trace.out')));
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 4093) yield bytes.subarray(i, i + 4093);
+    }
+    const whole = timelineOf(bytes);
+    const streamed = await timelineOfStream(chunks());
+    expect(streamed.timeline).toEqual(whole.timeline);
+    expect(streamed.traceSamplesByG).toEqual(whole.traceSamplesByG);
+    expect(whole.timeline).toEqual(data.timeline);
   });
 });
 
@@ -155,8 +268,8 @@ describe('report of a sweep directory', () => {
     writeFileSync(join(dir, 'results.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
   });
 
-  it('magnitude curves per timer (seed means), loss vs buffer size, every row', () => {
-    const d = reportData({ sweepDir: dir }) as SweepReportData;
+  it('magnitude curves per timer (seed means), loss vs buffer size, every row', async () => {
+    const d = (await reportData({ sweepDir: dir })) as SweepReportData;
     expect(d.kind).toBe('sweep');
     expect(d.axes).toEqual(['profile.timer', 'gomaxprocs', 'profile.profBuf.words']);
     expect(d.failed).toBe(1);
@@ -177,13 +290,13 @@ describe('report of a sweep directory', () => {
     expect(perRun.series[0].points).toEqual([[0, 0.9], [1, 0.7], [2, 0.5], [3, 1]]);
   });
 
-  it('loss vs reader period, and trace loss, from a trace sweep', () => {
+  it('loss vs reader period, and trace loss, from a trace sweep', async () => {
     const d2 = join(work, 'sweep-trace');
     mkdirSync(d2);
     const m = (taken: number, inTrace: number) => ({ delivered: 10, lostToOverflow: 0, ratio: 1, traceCpuTaken: taken, traceCpuInTrace: inTrace });
     const rows = [row(0, { go: '1.22', 'trace.period': '50ms' }, 1, m(100, 80)), row(1, { go: '1.22', 'trace.period': '250ms' }, 1, m(100, 95)), row(2, { go: '1.23', 'trace.period': '50ms' }, 1, m(100, 100))];
     writeFileSync(join(d2, 'results.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    const d = reportData({ sweepDir: d2 }) as SweepReportData;
+    const d = (await reportData({ sweepDir: d2 })) as SweepReportData;
     const loss = d.charts.find((c) => c.id === 'loss-trace.period')!;
     expect(loss.xLabel).toBe('trace.period (ms)');
     expect(loss.series.find((s) => s.label === 'trace: go=1.22')!.points).toEqual([[50, 0.2], [250, 0.05]]);
@@ -192,32 +305,32 @@ describe('report of a sweep directory', () => {
 });
 
 describe('bad input', () => {
-  it('errors name the problem', () => {
-    expect(() => buildReport({})).toThrow(ReportError);
-    expect(() => buildReport({ runDir: join(work, 'nope') })).toThrow(/nope: no such directory/);
+  it('errors name the problem', async () => {
+    await expect(buildReport({})).rejects.toThrow(ReportError);
+    await expect(buildReport({ runDir: join(work, 'nope') })).rejects.toThrow(/nope: no such directory/);
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    expect(() => buildReport({ runDir: empty })).toThrow(/neither a run directory \(summary\.json\) nor a sweep directory \(results\.jsonl\)/);
+    await expect(buildReport({ runDir: empty })).rejects.toThrow(/neither a run directory \(summary\.json\) nor a sweep directory \(results\.jsonl\)/);
     const bad = join(work, 'bad-summary');
     mkdirSync(bad);
     writeFileSync(join(bad, 'summary.json'), '{"profile": 1');
-    expect(() => buildReport({ runDir: bad })).toThrow(/summary\.json: not valid JSON/);
+    await expect(buildReport({ runDir: bad })).rejects.toThrow(/summary\.json: not valid JSON/);
     writeFileSync(join(bad, 'summary.json'), '{"hello": 1}');
-    expect(() => buildReport({ runDir: bad })).toThrow(/summary\.json: not a gotracesim summary: missing "profile"/);
+    await expect(buildReport({ runDir: bad })).rejects.toThrow(/summary\.json: not a gotracesim summary: missing "profile"/);
     const badRows = join(work, 'bad-rows');
     mkdirSync(badRows);
     writeFileSync(join(badRows, 'results.jsonl'), '{"index":0,"params":{},"status":"ok"}\nnot json\n');
-    expect(() => buildReport({ sweepDir: badRows })).toThrow(/results\.jsonl:2: not valid JSON/);
+    await expect(buildReport({ sweepDir: badRows })).rejects.toThrow(/results\.jsonl:2: not valid JSON/);
     writeFileSync(join(badRows, 'results.jsonl'), '');
-    expect(() => buildReport({ sweepDir: badRows })).toThrow(/results\.jsonl: no rows/);
+    await expect(buildReport({ sweepDir: badRows })).rejects.toThrow(/results\.jsonl: no rows/);
   });
 
-  it('a broken trace.out is reported in place of the timeline, not thrown', () => {
+  it('a broken trace.out is reported in place of the timeline, not thrown', async () => {
     const dir = join(work, 'bad-trace');
     mkdirSync(dir);
     writeFileSync(join(dir, 'summary.json'), readFileSync(join(runDir, 'summary.json')));
     writeFileSync(join(dir, 'trace.out'), readFileSync(join(runDir, 'trace.out')).subarray(0, 5000));
-    const d = reportData({ runDir: dir }) as RunReportData;
+    const d = (await reportData({ runDir: dir })) as RunReportData;
     expect(d.timeline).toBeNull();
     expect(d.timelineNote).toMatch(/trace\.out: .* \(at byte \d+\)/);
   });

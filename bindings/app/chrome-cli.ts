@@ -6,13 +6,13 @@
 // The output is written atomically: to a new temporary file next to OUT (random name,
 // created exclusively, never through a symlink), renamed over OUT once complete; on any
 // error the temporary file is removed and OUT is left as it was. OUT may not be the input.
-// The only module under bindings/formats/ that uses Node built-ins; bindings/cli.ts
-// dispatches `export` here.
+// The Node side of the export (files, signals); the export itself (formats/chrome/) is
+// browser-safe. bindings/cli.ts dispatches `export` here.
 
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { TraceError } from '../formats/event.ts';
-import { writeChromeTrace } from '../formats/chrome.ts';
+import { writeChromeTrace } from '../formats/chrome/index.ts';
 import { AtomicFiles, OutputError, checkOutputFile, reason, sameFile } from './files.ts';
 import { interruptedLine, yieldToLoop } from './interrupt.ts';
 

@@ -22,8 +22,8 @@ export interface ReportIO {
   stderr?: (s: string) => void;
 }
 
-/** `signal` (SIGINT/SIGTERM) is checked once the report is built, which is synchronous: an
- *  interrupted report writes nothing and returns 130. */
+/** `signal` (SIGINT/SIGTERM) is checked once the report is built: an interrupted report
+ *  writes nothing and returns 130. */
 export async function reportCommand(args: string[], io: ReportIO = {}, signal?: AbortSignal): Promise<number> {
   const out = io.stdout ?? ((s: string) => process.stdout.write(s));
   const err = io.stderr ?? ((s: string) => process.stderr.write(s));
@@ -63,7 +63,7 @@ export async function reportCommand(args: string[], io: ReportIO = {}, signal?: 
   let html: string;
   try {
     const kind = detectReportDir(dir);
-    html = buildReport(kind === 'run' ? { runDir: dir } : { sweepDir: dir });
+    html = await buildReport(kind === 'run' ? { runDir: dir } : { sweepDir: dir });
   } catch (e) {
     if (e instanceof ReportError) {
       err(`gotracesim report: ${e.message}\n`);

@@ -3,7 +3,8 @@
 //
 // Everything the page shows is computed here, in Node, and embedded as JSON (bounded: the
 // timeline keeps at most TIMELINE_MAX_SLICES goroutine slices and TIMELINE_MAX_SAMPLES sample
-// marks); the page itself only draws, with Chart.js inlined, so it works offline.
+// marks, gathered in one streamed pass over trace.out by report-timeline.ts); the page itself
+// only draws, with Chart.js inlined, so it works offline.
 //
 //   run:   a timeline of Ps and goroutines with CPU sample marks, GC and generation
 //          boundaries; samples per goroutine, trace vs profile; profBuf occupancy and
@@ -13,16 +14,16 @@
 //
 // Bad input throws ReportError (the CLI turns it into exit 1).
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { toChromeTrace, TID_P0, TID_GC, TID_STW } from '../formats/chrome.ts';
-import { detectTrace } from '../formats/detect.ts';
-import { readV2Sync } from '../formats/v2/index.ts';
 import { TraceError } from '../formats/event.ts';
 import { parseDuration, parseSize } from '../scenario/resolve.ts';
 import type { Summary } from '../runtime/simulate.ts';
 import type { SweepRow } from './sweep-worker.ts';
+import { timelineOfStream, type TimelineData } from './report-timeline.ts';
+
+export { TIMELINE_MAX_GOROUTINES, TIMELINE_MAX_SAMPLES, TIMELINE_MAX_SLICES, TimelineBuilder, timelineOf, timelineOfStream, type TimelineData, type TimelineSample, type TimelineSlice } from './report-timeline.ts';
 
 export class ReportError extends Error {
   constructor(message: string) {
@@ -34,32 +35,6 @@ export class ReportError extends Error {
 export interface ReportInput {
   runDir?: string;
   sweepDir?: string;
-}
-
-export const TIMELINE_MAX_SLICES = 4000;
-export const TIMELINE_MAX_SAMPLES = 3000;
-/** Goroutine rows in the timeline (those that ran longest). */
-export const TIMELINE_MAX_GOROUTINES = 24;
-
-/** [row, start µs, duration µs, goroutine id] */
-export type TimelineSlice = [number, number, number, number];
-/** [row, time µs, goroutine id] */
-export type TimelineSample = [number, number, number];
-
-export interface TimelineData {
-  format: string;
-  spanUs: number;
-  rows: string[];
-  slices: TimelineSlice[];
-  samples: TimelineSample[];
-  /** Start of each generation after the first (µs); empty for go 1.19 traces. */
-  generations: number[];
-  /** GC cycles and STW pauses: [start µs, duration µs]. */
-  gc: [number, number][];
-  stw: [number, number][];
-  /** slices/samples: marks before bounding (a slice or sample of a goroutine with its own row
-   *  counts twice); cpuSamples: CPU sample events in the trace. */
-  totals: { slices: number; slicesShown: number; samples: number; samplesShown: number; goroutines: number; cpuSamples: number };
 }
 
 export interface RunReportData {
@@ -124,111 +99,7 @@ function checkSummary(s: unknown, file: string): Summary {
   return o;
 }
 
-/** The timeline of a trace, computed through the Chrome export (slices per P, samples, GC). */
-export function timelineOf(bytes: Uint8Array): { timeline: TimelineData; traceSamplesByG: Map<number, number> } {
-  const ct = toChromeTrace(bytes, { counters: false });
-  const det = detectTrace(bytes);
-  type Sl = { p: number; g: number; ts: number; dur: number };
-  const slices: Sl[] = [];
-  const samples: { p: number; g: number; ts: number }[] = [];
-  const gc: [number, number][] = [];
-  const stw: [number, number][] = [];
-  const runByG = new Map<number, number>();
-  const samplesByG = new Map<number, number>();
-  let span = 0;
-  for (const ev of ct.traceEvents) {
-    if (ev.ts !== undefined) span = Math.max(span, ev.ts + (ev.dur ?? 0));
-    if (ev.ph === 'X' && ev.cat === 'goroutine' && ev.tid !== undefined && ev.tid >= TID_P0 && ev.tid < TID_P0 + 1e6) {
-      const g = Number((ev.args as { g?: number })?.g ?? 0);
-      slices.push({ p: ev.tid - TID_P0, g, ts: ev.ts!, dur: ev.dur ?? 0 });
-      runByG.set(g, (runByG.get(g) ?? 0) + (ev.dur ?? 0));
-    } else if (ev.ph === 'i' && ev.cat === 'cpu') {
-      const a = ev.args as { g?: number; p?: number };
-      const g = Number(a?.g ?? 0);
-      samples.push({ p: ev.tid !== undefined && ev.tid >= TID_P0 ? ev.tid - TID_P0 : -1, g, ts: ev.ts! });
-      samplesByG.set(g, (samplesByG.get(g) ?? 0) + 1);
-    } else if (ev.ph === 'X' && ev.tid === TID_GC) gc.push([ev.ts!, ev.dur ?? 0]);
-    else if (ev.ph === 'X' && ev.tid === TID_STW) stw.push([ev.ts!, ev.dur ?? 0]);
-  }
-  // Generation boundaries (v2): the first event time of each generation after the first.
-  const generations: number[] = [];
-  if (det.kind === 'v2') {
-    const { events } = readV2Sync(bytes);
-    const first = new Map<number, number>();
-    for (const e of events) {
-      const t = first.get(e.gen);
-      if (t === undefined || e.ts < t) first.set(e.gen, e.ts);
-    }
-    const gens = [...first.keys()].sort((a, b) => a - b);
-    for (const g of gens.slice(1)) generations.push(first.get(g)! / 1000);
-  }
-  // Rows: every P, then the goroutines that ran longest.
-  const procs = [...new Set(slices.map((s) => s.p).concat(samples.filter((s) => s.p >= 0).map((s) => s.p)))].sort((a, b) => a - b);
-  const topG = [...runByG.entries()]
-    .filter(([g]) => g > 0)
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, TIMELINE_MAX_GOROUTINES)
-    .map(([g]) => g)
-    .sort((a, b) => a - b);
-  const rows = [...procs.map((p) => `P${p}`), ...(samples.some((s) => s.p < 0) ? ['no P'] : []), ...topG.map((g) => `G${g}`)];
-  const pRow = new Map(procs.map((p, i) => [p, i]));
-  const noPRow = rows.indexOf('no P');
-  const gRow = new Map(topG.map((g, i) => [g, rows.indexOf(`G${g}`)]));
-  // Every slice twice (its P's row and, for the top goroutines, its G's row), then bounded:
-  // merge neighbours on a row closer than a pixel's worth of time, then keep the longest.
-  let all: TimelineSlice[] = [];
-  for (const s of slices) {
-    all.push([pRow.get(s.p)!, s.ts, s.dur, s.g]);
-    const gr = gRow.get(s.g);
-    if (gr !== undefined) all.push([gr, s.ts, s.dur, s.g]);
-  }
-  const total = all.length;
-  if (all.length > TIMELINE_MAX_SLICES) {
-    const px = span / 2000;
-    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const merged: TimelineSlice[] = [];
-    for (const s of all) {
-      const last = merged[merged.length - 1];
-      if (last && last[0] === s[0] && last[3] === s[3] && s[1] - (last[1] + last[2]) <= px) last[2] = Math.max(last[2], s[1] + s[2] - last[1]);
-      else merged.push([s[0], s[1], s[2], s[3]]);
-    }
-    all = merged;
-    if (all.length > TIMELINE_MAX_SLICES) {
-      all = all
-        .map((s, i) => [s, i] as const)
-        .sort((a, b) => b[0][2] - a[0][2] || a[1] - b[1])
-        .slice(0, TIMELINE_MAX_SLICES)
-        .sort((a, b) => a[1] - b[1])
-        .map(([s]) => s);
-    }
-  }
-  // A mark on the sample's P row, and on its goroutine's row when that goroutine has one.
-  const marks: TimelineSample[] = [];
-  for (const s of samples) {
-    marks.push([s.p >= 0 ? pRow.get(s.p)! : noPRow, s.ts, s.g]);
-    const gr = gRow.get(s.g);
-    if (gr !== undefined) marks.push([gr, s.ts, s.g]);
-  }
-  const stride = Math.max(1, Math.ceil(marks.length / TIMELINE_MAX_SAMPLES));
-  const shownMarks = stride === 1 ? marks : marks.filter((_, i) => i % stride === 0);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return {
-    timeline: {
-      format: det.format,
-      spanUs: round(span),
-      rows,
-      slices: all.map(([r, t, d, g]) => [r, round(t), round(d), g]),
-      samples: shownMarks.map(([r, t, g]) => [r, round(t), g]),
-      generations: generations.map(round),
-      gc: gc.map(([t, d]) => [round(t), round(d)]),
-      stw: stw.map(([t, d]) => [round(t), round(d)]),
-      totals: { slices: total, slicesShown: all.length, samples: marks.length, samplesShown: shownMarks.length, goroutines: runByG.size, cpuSamples: samples.length },
-    },
-    traceSamplesByG: samplesByG,
-  };
-}
-
-function runData(dir: string): RunReportData {
+async function runData(dir: string): Promise<RunReportData> {
   const file = join(dir, 'summary.json');
   const summary = checkSummary(readJson(file), file);
   let timeline: TimelineData | null = null;
@@ -237,7 +108,9 @@ function runData(dir: string): RunReportData {
   const tracePath = join(dir, 'trace.out');
   if (existsSync(tracePath)) {
     try {
-      const r = timelineOf(new Uint8Array(readFileSync(tracePath)));
+      // Streamed: memory is the timeline's, not the trace's (a Go1.22+ trace is read a
+      // generation at a time).
+      const r = await timelineOfStream(createReadStream(tracePath, { highWaterMark: 1 << 20 }));
       timeline = r.timeline;
       traceByG = r.traceSamplesByG;
     } catch (e) {
@@ -384,7 +257,7 @@ export function detectReportDir(dir: string): 'run' | 'sweep' {
 }
 
 /** The data a report embeds (exported for tests and tools). */
-export function reportData(input: ReportInput): ReportData {
+export async function reportData(input: ReportInput): Promise<ReportData> {
   if (input.runDir !== undefined && input.sweepDir !== undefined) throw new ReportError('give either runDir or sweepDir, not both');
   if (input.runDir !== undefined) {
     if (detectReportDir(input.runDir) !== 'run') throw new ReportError(`${input.runDir}: no summary.json`);
@@ -424,8 +297,8 @@ export function extractReportData(html: string): ReportData {
 }
 
 /** report.html for a run or a sweep directory: self-contained, works offline. */
-export function buildReport(input: ReportInput): string {
-  const data = reportData(input);
+export async function buildReport(input: ReportInput): Promise<string> {
+  const data = await reportData(input);
   return `<!doctype html>
 <html lang="en">
 <head>

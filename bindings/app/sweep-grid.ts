@@ -14,6 +14,7 @@
 // prototype-free objects, so no user-written key ever reaches a prototype.
 
 import { bareCopy, FORBIDDEN_KEYS, resolveScenario, ScenarioError } from '../scenario/resolve.ts';
+import { SCENARIO_FIELDS } from '../scenario/schema.ts';
 
 export interface Grid {
   base: Record<string, unknown>;
@@ -55,8 +56,8 @@ function checkSegments(path: string, fail: (p: string, m: string) => never): str
   return parts;
 }
 
-/** Axes the scenario format knows at top level and under these objects (see scenario.ts). */
-const KNOWN_ROOTS = new Set(['name', 'go', 'seed', 'duration', 'gomaxprocs', 'stacks', 'goroutines', 'threads', 'gc', 'profile', 'switches', 'costs', 'trace', 'limits']);
+/** Axes may start with any top-level field of the scenario schema. */
+const KNOWN_ROOTS: ReadonlySet<string> = new Set(SCENARIO_FIELDS);
 
 export function parseGrid(input: unknown, file?: string): Grid {
   const fail = (path: string, problem: string): never => {

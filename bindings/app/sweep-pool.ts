@@ -1,9 +1,11 @@
-// The sweep's worker pool: runs go to tinypool workers a bounded number at a time, each under
-// a wall-clock and a heap limit, and come back in run order.
+// The sweep's worker pool: runs go to tinypool workers, each under a wall-clock and a heap
+// limit. RunPool runs one run at a time as asked (the queue worker, queue-worker.ts, hands it
+// the jobs it takes); runOrdered drives a RunPool over a list of runs, a bounded number at a
+// time, and hands the rows back in run order (the local sweep, sweep.ts).
 //
 // A run that exceeds its limit, or whose worker dies under it, becomes a failed row naming
 // the reason; tinypool drops that worker and starts another, and the sweep goes on. The timer
-// starts when the worker begins the run (it says so on the sweep's BroadcastChannel), not
+// starts when the worker begins the run (it says so on the pool's BroadcastChannel), not
 // when the run was queued. Failures that belong to no run (the worker file cannot load, an
 // idle worker dies) are not rows: they stop the sweep, and a resume runs those runs again.
 
@@ -36,7 +38,8 @@ export function fmtMs(ms: number): string {
   return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-function failedRow(run: Run, error: string, wallMs: number): SweepRow {
+/** The row of a run that did not produce its own (the run's fields, the error, the time). */
+export function failedRow(run: Pick<Run, 'index' | 'id' | 'params' | 'seed'>, error: string, wallMs: number): SweepRow {
   return { index: run.index, id: run.id, params: run.params, seed: run.seed, status: 'failed', error, wall_ms: Math.round(wallMs) };
 }
 
@@ -47,6 +50,145 @@ interface ThreadEnd {
   errored: boolean;
 }
 
+/** A run's outcome on the pool: its row, and whether the pool made that row because the run
+ *  hit a limit or lost its worker (`limit`: the reason), rather than the run itself. */
+export interface PoolRun {
+  row: SweepRow;
+  limit?: string;
+}
+
+/**
+ * A pool of `threads` workers running runs one call at a time. run() resolves with the run's
+ * row (a failed row when the run failed, hit a limit or lost its worker) and rejects only when
+ * the pool broke outside any run (also reported to onError) or was closed under it.
+ */
+export class RunPool {
+  readonly threads: number;
+  private readonly pool: Tinypool;
+  private readonly limits: Omit<PoolLimits, 'jobs'>;
+  // Worker threads, watched for exits tinypool does not report (an exit without an error
+  // leaves its run pending forever). A run registers under its thread when it starts.
+  private readonly watched = new WeakSet<TinypoolWorker>();
+  private readonly ended = new Map<number, ThreadEnd>();
+  private readonly runningOn = new Map<number, (end: ThreadEnd) => void>();
+  // Workers announce each run as they start it; the run's handler takes it from there.
+  private readonly channel = `gotracesim-sweep-${randomUUID()}`;
+  private readonly announcements: BroadcastChannel;
+  private readonly onStart = new Map<number, (threadId: number) => void>();
+  // Runs handed out and not settled: how to drop each one when the pool closes.
+  private readonly live = new Set<(e?: Error) => void>();
+  private closed = false;
+  private seq = 0;
+  /** Called once if the pool fails outside any run. */
+  onError: (e: Error) => void = () => {};
+
+  constructor(threads: number, limits: Omit<PoolLimits, 'jobs'>, filename: string) {
+    this.threads = threads;
+    this.limits = limits;
+    this.pool = new Tinypool({ filename, minThreads: threads, maxThreads: threads, resourceLimits: { maxOldGenerationSizeMb: limits.runMemoryMb } });
+    this.announcements = new BroadcastChannel(this.channel);
+    this.announcements.onmessage = (ev) => {
+      const { index, threadId, key } = (ev as { data: RunStarted }).data;
+      this.onStart.get(key ?? index)?.(threadId);
+    };
+    this.pool.on('error', (e: Error) => {
+      const error = new Error(`sweep worker failed outside any run: ${e.message}`);
+      this.onError(error);
+      for (const drop of [...this.live]) drop(error);
+    });
+    this.watchThreads();
+  }
+
+  private watchThreads(): void {
+    for (const w of this.pool.threads) {
+      if (this.watched.has(w)) continue;
+      this.watched.add(w);
+      const id = w.threadId;
+      let errored = false;
+      w.on('error', () => (errored = true));
+      w.once('exit', (code: number) => {
+        const e = { code, errored };
+        this.ended.set(id, e);
+        this.runningOn.get(id)?.(e);
+      });
+    }
+  }
+
+  /** Run one run (of any grid: runs in flight are told apart by a key of their own). */
+  run(run: Run, trace: boolean): Promise<PoolRun> {
+    if (this.closed) return Promise.reject(new Error('sweep stopped'));
+    const { limits, onStart, runningOn, ended, live } = this;
+    const key = this.seq++;
+    const p = new Promise<PoolRun>((resolve, reject) => {
+      const abort = new AbortController();
+      let t0 = performance.now();
+      let started = false;
+      let thread = -1;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let settled = false;
+      const settle = (out: PoolRun | null, err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        live.delete(drop);
+        clearTimeout(timer);
+        onStart.delete(key);
+        if (runningOn.get(thread) === onThreadEnd) runningOn.delete(thread);
+        if (out) resolve(out);
+        else reject(err);
+      };
+      const drop = (e?: Error) => settle(null, e ?? new Error('sweep stopped'));
+      live.add(drop);
+      // The run failed but its worker may still be busy or half-dead: the abort makes tinypool
+      // terminate that worker and start another (a no-op once tinypool settled the task).
+      // Aborting first lets tinypool release the task before the next run is handed out.
+      const fail = (reason: string) => {
+        if (settled) return;
+        abort.abort();
+        settle({ row: failedRow(run, reason, performance.now() - t0), limit: reason });
+      };
+      const onThreadEnd = (e: ThreadEnd) => {
+        if (!e.errored) fail(`worker exited with code ${e.code}`);
+      };
+      onStart.set(key, (threadId) => {
+        started = true;
+        thread = threadId;
+        t0 = performance.now();
+        const e = ended.get(threadId);
+        if (e) return onThreadEnd(e); // its exit was seen before this message
+        runningOn.set(threadId, onThreadEnd);
+        const ms = limits.runTimeoutMs;
+        // setTimeout cannot wait longer than MAX_TIMER_MS (it would fire at once): wait in steps.
+        const arm = (left: number) => (timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fail(`run exceeded --run-timeout ${fmtMs(ms!)}`)), Math.min(left, MAX_TIMER_MS)));
+        if (ms !== undefined) arm(ms);
+      });
+      const task: SweepTask = { index: run.index, id: run.id, params: run.params, seed: run.seed, scenario: run.scenario, trace, started: this.channel, key };
+      this.pool.run(task, { signal: abort.signal }).then(
+        (row: SweepRow) => settle({ row }),
+        (e: unknown) => {
+          if (settled) return;
+          if ((e as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') return fail(`worker ran out of memory (--run-memory ${limits.runMemoryMb} MB)`);
+          if (started) return fail(`worker crashed: ${String((e as Error)?.message ?? e)}`);
+          settle(null, e);
+        },
+      );
+    });
+    // New workers appear when one is replaced after a failure.
+    const watch = () => this.watchThreads();
+    p.then(watch, watch);
+    this.watchThreads();
+    return p;
+  }
+
+  /** Drop the runs in flight (they reject) and stop the workers. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const drop of [...this.live]) drop();
+    this.announcements.close();
+    await this.pool.destroy();
+  }
+}
+
 /**
  * Run runs[from..] on a pool and hand each row to `deliver` in run order. Resolves when every
  * row was delivered; rejects if `deliver` throws or the pool fails outside any run.
@@ -54,47 +196,15 @@ interface ThreadEnd {
 export async function runOrdered(runs: readonly Run[], from: number, trace: boolean, limits: PoolLimits, filename: string, deliver: (row: SweepRow) => void): Promise<void> {
   const end = runs.length;
   if (from >= end) return;
-  const threads = Math.min(limits.jobs, end - from);
-  const pool = new Tinypool({ filename, minThreads: threads, maxThreads: threads, resourceLimits: { maxOldGenerationSizeMb: limits.runMemoryMb } });
+  const pool = new RunPool(Math.min(limits.jobs, end - from), limits, filename);
   const maxQueued = QUEUED_PER_JOB * limits.jobs;
   const maxAhead = Math.max(maxQueued, AHEAD_PER_JOB * limits.jobs);
-
-  // Worker threads, watched for exits tinypool does not report (an exit without an error
-  // leaves its run pending forever). A run registers under its thread when it starts.
-  const watched = new WeakSet<TinypoolWorker>();
-  const ended = new Map<number, ThreadEnd>();
-  const runningOn = new Map<number, (end: ThreadEnd) => void>();
-  const watchThreads = () => {
-    for (const w of pool.threads) {
-      if (watched.has(w)) continue;
-      watched.add(w);
-      const id = w.threadId;
-      let errored = false;
-      w.on('error', () => (errored = true));
-      w.once('exit', (code: number) => {
-        const e = { code, errored };
-        ended.set(id, e);
-        runningOn.get(id)?.(e);
-      });
-    }
-  };
-
-  // Workers announce each run as they start it; the run's handler takes it from there.
-  const channel = `gotracesim-sweep-${randomUUID()}`;
-  const announcements = new BroadcastChannel(channel);
-  const onStart = new Map<number, (threadId: number) => void>();
-  announcements.onmessage = (ev) => {
-    const { index, threadId } = (ev as { data: RunStarted }).data;
-    onStart.get(index)?.(threadId);
-  };
 
   const finished = new Map<number, SweepRow>();
   let nextStart = from;
   let nextWrite = from;
   let queued = 0;
   let closing = false;
-  // Runs handed out and not settled: how to drop each one when the sweep stops early.
-  const live = new Set<() => void>();
   let resolveDone!: () => void;
   let rejectDone!: (e: unknown) => void;
   const done = new Promise<void>((resolve, reject) => {
@@ -104,11 +214,10 @@ export async function runOrdered(runs: readonly Run[], from: number, trace: bool
   const stop = (e?: { error: unknown }) => {
     if (closing) return;
     closing = true;
-    for (const drop of [...live]) drop();
     if (e) rejectDone(e.error);
     else resolveDone();
   };
-  pool.on('error', (e: Error) => stop({ error: new Error(`sweep worker failed outside any run: ${e.message}`) }));
+  pool.onError = (error) => stop({ error });
 
   const pump = () => {
     if (closing) return;
@@ -125,8 +234,8 @@ export async function runOrdered(runs: readonly Run[], from: number, trace: bool
     while (nextStart < end && queued < maxQueued && nextStart < nextWrite + maxAhead) {
       const run = runs[nextStart++];
       queued++;
-      runOne(run).then(
-        (row) => {
+      pool.run(run, trace).then(
+        ({ row }) => {
           queued--;
           finished.set(run.index, row);
           pump();
@@ -134,70 +243,12 @@ export async function runOrdered(runs: readonly Run[], from: number, trace: bool
         (error) => stop({ error }),
       );
     }
-    watchThreads(); // new workers appear when one is replaced after a failure
   };
 
-  const runOne = (run: Run): Promise<SweepRow> =>
-    new Promise<SweepRow>((resolve, reject) => {
-      const abort = new AbortController();
-      let t0 = performance.now();
-      let started = false;
-      let thread = -1;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let settled = false;
-      const settle = (row: SweepRow | null, err?: unknown) => {
-        if (settled) return;
-        settled = true;
-        live.delete(drop);
-        clearTimeout(timer);
-        onStart.delete(run.index);
-        if (runningOn.get(thread) === onThreadEnd) runningOn.delete(thread);
-        if (row) resolve(row);
-        else reject(err);
-      };
-      const drop = () => settle(null, new Error('sweep stopped'));
-      live.add(drop);
-      // The run failed but its worker may still be busy or half-dead: the abort makes tinypool
-      // terminate that worker and start another (a no-op once tinypool settled the task).
-      // Aborting first lets tinypool release the task before the next run is handed out.
-      const fail = (reason: string) => {
-        if (settled) return;
-        abort.abort();
-        settle(failedRow(run, reason, performance.now() - t0));
-      };
-      const onThreadEnd = (e: ThreadEnd) => {
-        if (!e.errored) fail(`worker exited with code ${e.code}`);
-      };
-      onStart.set(run.index, (threadId) => {
-        started = true;
-        thread = threadId;
-        t0 = performance.now();
-        const e = ended.get(threadId);
-        if (e) return onThreadEnd(e); // its exit was seen before this message
-        runningOn.set(threadId, onThreadEnd);
-        const ms = limits.runTimeoutMs;
-        // setTimeout cannot wait longer than MAX_TIMER_MS (it would fire at once): wait in steps.
-        const arm = (left: number) => (timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fail(`run exceeded --run-timeout ${fmtMs(ms!)}`)), Math.min(left, MAX_TIMER_MS)));
-        if (ms !== undefined) arm(ms);
-      });
-      const task: SweepTask = { index: run.index, id: run.id, params: run.params, seed: run.seed, scenario: run.scenario, trace, started: channel };
-      pool.run(task, { signal: abort.signal }).then(
-        (row: SweepRow) => settle(row),
-        (e: unknown) => {
-          if (settled) return;
-          if ((e as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') return fail(`worker ran out of memory (--run-memory ${limits.runMemoryMb} MB)`);
-          if (started) return fail(`worker crashed: ${String((e as Error)?.message ?? e)}`);
-          settle(null, e);
-        },
-      );
-    });
-
-  watchThreads();
   pump();
   try {
     await done;
   } finally {
-    announcements.close();
-    await pool.destroy();
+    await pool.close();
   }
 }

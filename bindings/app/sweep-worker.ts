@@ -15,24 +15,28 @@ export interface SweepTask {
   /** A BroadcastChannel name: told { index, threadId } as the run starts, so the pool's
    *  --run-timeout clock starts there and it knows which worker to watch for an exit. */
   started?: string;
+  /** Told back with the announcement: tells apart runs of several grids (equal indexes) in
+   *  one pool (the queue worker's). */
+  key?: number;
 }
 
 /** Announcement on SweepTask.started. */
 export interface RunStarted {
   index: number;
   threadId: number;
+  key?: number;
 }
 
 // One channel per sweep, opened by a worker's first run of it (a channel per run would cost
 // more than a short run: ports are slow to free).
 let announcer: BroadcastChannel | null = null;
-function announceStart(channel: string, index: number): void {
+function announceStart(channel: string, index: number, key: number | undefined): void {
   if (announcer?.name !== channel) {
     announcer?.close();
     announcer = new BroadcastChannel(channel);
     announcer.unref();
   }
-  announcer.postMessage({ index, threadId } satisfies RunStarted);
+  announcer.postMessage({ index, threadId, key } satisfies RunStarted);
 }
 
 export interface SweepRow {
@@ -47,7 +51,7 @@ export interface SweepRow {
 }
 
 export function runSweepTask(t: SweepTask): SweepRow {
-  if (t.started !== undefined) announceStart(t.started, t.index);
+  if (t.started !== undefined) announceStart(t.started, t.index, t.key);
   const t0 = performance.now();
   try {
     let traceBytes = 0;

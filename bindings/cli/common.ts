@@ -26,6 +26,8 @@ export const USAGES: Record<string, string> = {
   stderr when it is a terminal (--no-progress: never).`,
   sweep: `usage: gotracesim sweep GRID.json [-o DIR] [--jobs N] [--force] [--run-timeout D]
                        [--run-memory MB] [--progress | --no-progress]
+       gotracesim sweep GRID.json --queue redis://HOST:PORT[/DB] [-o DIR] [--force]
+                       [--attempts N] [--redis-timeout D] [--progress | --no-progress]
   run every combination of the grid's axes and seeds on a worker pool; rows stream to
   DIR/results.jsonl and DIR/results.csv in run order; a sweep that was stopped resumes
   where it stopped (DIR defaults to ./gotracesim-sweep; DIR/sweep.json names its grid).
@@ -36,13 +38,35 @@ export const USAGES: Record<string, string> = {
                        failed row (default: none)
     --run-memory MB    JS heap limit of each worker (default 2048); past it the run is a
                        failed row
-    --[no-]progress    progress bar on stderr (default: when stderr is a terminal)`,
+    --[no-]progress    progress bar on stderr (default: when stderr is a terminal)
+    --queue URL        enqueue the runs in Redis instead, for \`gotracesim worker URL\`
+                       processes on any machines, and collect their rows (same files,
+                       same rows); --jobs and the limits are then the workers'
+    --attempts N       with --queue: tries of a run whose worker hits a limit or dies
+                       (default 2); a run that fails by itself is not tried again
+    --redis-timeout D  with --queue: how long to wait for a lost Redis (default 1m)`,
+  worker: `usage: gotracesim worker redis://HOST:PORT[/DB] [--jobs N] [--run-timeout D]
+                        [--run-memory MB] [--stall-timeout D] [--verbose]
+  take the runs of queued sweeps (gotracesim sweep GRID --queue URL) from Redis and run
+  them on this machine's worker threads, until SIGTERM or SIGINT: then no new run is
+  taken, those in progress finish, and it exits 0 (the signal again puts them back in
+  the queue). Start as many as you like, on any machines that reach Redis.
+    -j, --jobs N        worker threads (default and at most: the machine's cores)
+    --run-timeout D     wall-clock limit of one run; past it the run is retried, then a
+                        failed row (default: none)
+    --run-memory MB     JS heap limit of each thread (default 2048); same as --run-timeout
+    --stall-timeout D   how long the runs of a worker that stopped answering (killed,
+                        cut off) stay its own before another worker takes them (default
+                        30s)
+    -v, --verbose       one line per run on stderr`,
   validate: `usage: gotracesim validate FILE
   check an execution trace (go 1.5-1.21 or Go1.22/1.23/1.25 wire bytes, or Go's text
   format, detected from the content); prints OK or the first error with its location.`,
-  dump: `usage: gotracesim dump FILE [--text]
-  print the trace's events, one per line, in validated order; --text prints a Go1.22+
-  trace in Go's text format instead (not available for go 1.19 traces).`,
+  dump: `usage: gotracesim dump FILE [--text] [--raw]
+  print the trace's events in order, exactly as Go 1.23's \`go tool trace -d=1\` prints them
+  (M= P= G= Kind Time=..., with Stack= and TransitionStack= blocks); --raw prints the reader's
+  events one per line (name, G/P/M, generation, byte offset, arguments); --text prints a
+  Go1.22+ trace in Go's text format instead (not available for go 1.5-1.21 traces).`,
   stats: `usage: gotracesim stats FILE [--json]
   event counts by type (named as Go names them), per-goroutine and per-P time in states,
   CPU samples per goroutine and per top frame; --json prints {"format": "go1.19"|"go1.22"|...,
@@ -62,7 +86,8 @@ export const EXIT_TEXT = `exit status:
   1    invalid input: a bad scenario or grid, an invalid trace, a simulated program that
        dies or makes no progress, a sweep with failed runs (their rows say why), a sweep
        folder that holds another grid's results (--force starts afresh)
-  2    bad usage, an unreadable input, an unwritable output (one line naming the path)
+  2    bad usage, an unreadable input, an unwritable output (one line naming the path),
+       a Redis that does not answer (the URL named)
   130  interrupted by SIGINT or SIGTERM: temporary files, and a directory the command
        made, are removed; a sweep keeps the rows it has written (run it again to resume)`;
 

@@ -1,6 +1,9 @@
 // `gotracesim sweep GRID.json`: parse the flags, check the grid and make the output directory
 // (the CLI's own mkdir, which fails fast where Node's recursive one spins), run the sweep,
 // and answer SIGINT/SIGTERM with one line and exit 130, keeping the rows already written.
+// With --queue URL the runs go to `gotracesim worker` processes through Redis
+// (app/queue-sweep.ts): Redis is checked before anything is written (exit 2 if it does not
+// answer), and the files, rows and resume rules are the local sweep's.
 
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +50,9 @@ export async function sweepCmd(args: string[]): Promise<void> {
         'run-memory': { type: 'string' },
         progress: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
+        queue: { type: 'string' },
+        attempts: { type: 'string' },
+        'redis-timeout': { type: 'string' },
       },
     });
   } catch (e) {
@@ -74,6 +80,36 @@ export async function sweepCmd(args: string[]): Promise<void> {
     }
   }
   if (values.out === '') usageFail('sweep', '-o: empty directory name');
+  // --queue: the runs go to `gotracesim worker` processes through Redis; the per-run limits
+  // and the threads are the workers' own.
+  const queued = values.queue !== undefined;
+  for (const flag of ['jobs', 'run-timeout', 'run-memory'] as const) {
+    if (queued && values[flag] !== undefined) usageFail('sweep', `--${flag} is the workers' with --queue: give it to \`gotracesim worker\``);
+  }
+  for (const flag of ['attempts', 'redis-timeout'] as const) {
+    if (!queued && values[flag] !== undefined) usageFail('sweep', `--${flag} goes with --queue`);
+  }
+  let attempts: number | undefined;
+  if (values.attempts !== undefined) {
+    attempts = Number(values.attempts);
+    if (!/^[1-9]\d*$/.test(values.attempts) || attempts > 100) usageFail('sweep', `--attempts: must be an integer from 1 to 100, got "${values.attempts}"`);
+  }
+  let redisTimeoutMs: number | undefined;
+  if (values['redis-timeout'] !== undefined) {
+    const d = parseGoDuration(values['redis-timeout']);
+    if (!d.ok || d.ns <= 0n) usageFail('sweep', `--redis-timeout: must be a positive duration such as "30s" or "2m", got "${values['redis-timeout']}"`);
+    redisTimeoutMs = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
+  }
+  let queue: import('../app/queue.ts').RedisTarget | undefined;
+  if (queued) {
+    const { QueueError, parseRedisUrl } = await import('../app/queue.ts');
+    try {
+      queue = parseRedisUrl(values.queue!);
+    } catch (e) {
+      if (e instanceof QueueError) usageFail('sweep', `--queue: ${e.message}`);
+      throw e;
+    }
+  }
   if (values.progress && values['no-progress']) usageFail('sweep', '--progress and --no-progress contradict each other');
 
   let text: string;
@@ -95,6 +131,16 @@ export async function sweepCmd(args: string[]): Promise<void> {
     if (e instanceof GridError) fail(EXIT.invalid, e.message);
     throw e;
   }
+  if (queue) {
+    // Redis must answer before anything is written.
+    const { QueueError, checkRedis } = await import('../app/queue.ts');
+    try {
+      await checkRedis(queue);
+    } catch (e) {
+      if (e instanceof QueueError) fail(EXIT.usage, e.message);
+      throw e;
+    }
+  }
   const outDir = values.out ?? 'gotracesim-sweep';
   const jsonl = join(outDir, 'results.jsonl');
   const progress = values['no-progress'] ? false : values.progress ? true : undefined;
@@ -113,7 +159,7 @@ export async function sweepCmd(args: string[]): Promise<void> {
     if (kept === 0 && created) {
       rmSync(created, { recursive: true, force: true });
       note = `no row written; removed ${created}`;
-    } else note = `kept ${kept} row${kept === 1 ? '' : 's'} in ${jsonl} (run the same command again to resume)`;
+    } else note = `kept ${kept} row${kept === 1 ? '' : 's'} in ${jsonl} (run the same command again to resume${queue ? '; the workers go on with the queued runs' : ''})`;
     fail(EXIT.interrupted, `interrupted (${sig}); ${note}`);
   };
   process.on('SIGINT', onSignal);
@@ -129,6 +175,17 @@ export async function sweepCmd(args: string[]): Promise<void> {
     const killAfter = Number(process.env.GOTRACESIM_SWEEP_KILL_AFTER ?? 0);
     let rows = 0;
     const onRow = killAfter > 0 ? () => void (++rows === killAfter && process.kill(process.pid, 'SIGKILL')) : undefined;
+    if (queue) {
+      const { queueSweep } = await import('../app/queue-sweep.ts');
+      const r = await queueSweep(grid, { queue, checked: true, outDir, progress, file, onRow, force: values.force === true, attempts, redisTimeoutMs });
+      process.stdout.write(
+        `gotracesim: sweep ${file}: ${r.total} runs (${r.skipped} already done, ${r.ran} run now, ${r.failed} failed) by ${r.workers} queue worker${r.workers === 1 ? '' : 's'} at ${queue.url}` +
+          ` → ${outDir}/results.jsonl, ${outDir}/results.csv\n`,
+      );
+      if (r.failed > 0) process.stderr.write(`gotracesim: sweep ${file}: ${r.failed} of ${r.total} runs failed; their rows in ${jsonl} say why\n`);
+      // BullMQ's connections are closed; exit now rather than wait on a socket that lingers.
+      process.exit(r.failed > 0 ? EXIT.invalid : EXIT.ok);
+    }
     const opts: SweepOptions = { outDir, jobs, progress, file, onRow };
     if (values.force) opts.force = true;
     if (runTimeoutMs !== undefined) opts.runTimeoutMs = runTimeoutMs;
@@ -149,6 +206,7 @@ export async function sweepCmd(args: string[]): Promise<void> {
       if (created) rmSync(created, { recursive: true, force: true });
       fail(EXIT.invalid, e.message);
     }
+    if ((e as Error)?.name === 'QueueError') fail(EXIT.usage, (e as Error).message); // Redis lost for good
     const code = (e as NodeJS.ErrnoException)?.code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) fail(EXIT.usage, `${(e as NodeJS.ErrnoException).path ?? outDir}: cannot write: ${reason(e)}`);
     throw e;

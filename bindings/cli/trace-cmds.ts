@@ -3,9 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
+  ModelPrinter,
   TraceError,
   detectTrace,
   readTrace,
+  runModel,
+  runModelStream,
   traceSummary,
   traceText,
   validateTrace,
@@ -20,20 +23,24 @@ import { reason } from '../app/files.ts';
 
 /** Parse FILE [--flag] for the trace commands; prints help and exits 0 on --help, exits 2
  *  on bad usage. */
-function traceArgs(cmd: string, args: string[], flag: string | null): { file: string; on: boolean } {
+function traceArgs(cmd: string, args: string[], flag: string | null, more: string[] = []): { file: string; on: boolean; flags: Record<string, boolean> } {
   if (wantsHelp(args)) {
     process.stdout.write(commandHelp(cmd));
     process.exit(EXIT.ok);
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: flag ? { [flag]: { type: 'boolean' } } : {} });
+    const options: Record<string, { type: 'boolean' }> = {};
+    for (const f of flag ? [flag, ...more] : more) options[f] = { type: 'boolean' };
+    parsed = parseArgs({ args, allowPositionals: true, options });
   } catch (e) {
     usageFail(cmd, (e as Error).message);
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) usageFail(cmd, `takes exactly one trace file, got ${positionals.length}`);
-  return { file: positionals[0], on: flag ? Boolean((values as Record<string, unknown>)[flag]) : false };
+  const flags: Record<string, boolean> = {};
+  for (const f of flag ? [flag, ...more] : more) flags[f] = Boolean((values as Record<string, unknown>)[f]);
+  return { file: positionals[0], on: flag ? flags[flag] : false, flags };
 }
 
 function readInput(file: string): Uint8Array {
@@ -63,16 +70,36 @@ class Out {
   private buf: string[] = [];
   private n = 0;
   line(s: string): Promise<void> | void {
+    return this.text(s + '\n');
+  }
+  /** Text as it is (its own newlines). */
+  text(s: string): Promise<void> | void {
     this.buf.push(s);
-    this.n += s.length + 1;
+    this.n += s.length;
     if (this.n >= 1 << 16) return this.flush();
   }
   flush(): Promise<void> | void {
-    if (this.buf.length === 0) return;
-    const chunk = this.buf.join('\n') + '\n';
+    if (!this.write()) return new Promise((r) => process.stdout.once('drain', () => r()));
+  }
+  /** Hand the buffer to stdout; false when stdout wants a 'drain' first. */
+  private write(): boolean {
+    if (this.buf.length === 0) return true;
+    const chunk = this.buf.join('');
     this.buf = [];
     this.n = 0;
-    if (!process.stdout.write(chunk)) return new Promise((r) => process.stdout.once('drain', () => r()));
+    return process.stdout.write(chunk);
+  }
+  /** Text from a synchronous producer: buffered, handed to stdout without waiting (see drained()). */
+  push(s: string): void {
+    this.buf.push(s);
+    this.n += s.length;
+    if (this.n >= 1 << 16) this.write();
+  }
+  /** Flush, then wait until stdout has taken everything written so far (writes not awaited included). */
+  drained(): Promise<void> | void {
+    const w = this.flush();
+    if (w) return w;
+    if (process.stdout.writableNeedDrain) return new Promise((r) => process.stdout.once('drain', () => r()));
   }
 }
 
@@ -105,8 +132,12 @@ export async function validateCmd(args: string[]): Promise<void> {
   process.stdout.write('OK\n');
 }
 
+/** Input slices dump feeds the model reader, waiting for stdout between them. */
+const DUMP_SLICE = 1 << 20;
+
 export async function dumpCmd(args: string[]): Promise<void> {
-  const { file, on: text } = traceArgs('dump', args, 'text');
+  const { file, on: text, flags } = traceArgs('dump', args, 'text', ['raw']);
+  if (text && flags.raw) usageFail('dump', '--raw and --text exclude each other');
   const bytes = readInput(file);
   let det;
   try {
@@ -128,6 +159,27 @@ export async function dumpCmd(args: string[]): Promise<void> {
     return;
   }
   const o = new Out();
+  if (!flags.raw) {
+    // The model, as Go 1.23's `go tool trace -d=1` prints it. Go1.22+ wire bytes are read
+    // generation by generation, stdout drained between input slices.
+    const printer = new ModelPrinter((s) => o.push(s));
+    let err: TraceError | null;
+    if (det.kind === 'v2') {
+      async function* slices(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < bytes.length; i += DUMP_SLICE) {
+          const w = o.drained();
+          if (w) await w;
+          yield bytes.subarray(i, i + DUMP_SLICE);
+        }
+      }
+      err = await runModelStream(slices(), printer);
+    } else {
+      err = runModel(bytes, printer);
+    }
+    await o.flush();
+    if (err) traceFail(file, err);
+    return;
+  }
   try {
     for await (const ev of readTrace(bytes)) {
       const w = o.line(formatEvent(ev));

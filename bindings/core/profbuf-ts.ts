@@ -8,21 +8,22 @@
 
 import type { SharedMemory } from './memory.ts';
 import type { ProfBuf } from './profbuf.ts';
-import { PB, READ_DATA, READ_EMPTY, READ_EOF, profBufLayout, profBufSizes } from './profbuf-layout.ts';
+import { PB, PROF_INDEX, READ_DATA, READ_EMPTY, READ_EOF, profBufLayout, profBufSizes } from './profbuf-layout.ts';
 import { ProfBufView, type ReadMode } from './profbuf-view.ts';
 
-const READER_SLEEPING = 1n << 32n;
-const WRITE_EXTRA = 1n << 33n;
+const READER_SLEEPING = 1n << BigInt(PROF_INDEX.READER_SLEEPING_BIT);
+const WRITE_EXTRA = 1n << BigInt(PROF_INDEX.WRITE_EXTRA_BIT);
+const TAG_SHIFT = BigInt(PROF_INDEX.TAG_SHIFT);
 const U32 = 0xffffffffn;
 const U64 = (1n << 64n) - 1n;
 
 const dataCount = (x: bigint): number => Number(x & U32);
-const tagCount = (x: bigint): number => Number(x >> 34n);
+const tagCount = (x: bigint): number => Number(x >> TAG_SHIFT);
 // Difference of two counts never more than 2^29 apart; tag counts wrap at 2^30.
 const countSub = (x: number, y: number): number => ((x - y) << 2) >> 2;
 
 function addCountsAndClearFlags(x: bigint, data: number, tag: number): bigint {
-  const tags = (((x >> 34n) + BigInt(((tag << 2) >>> 2) >>> 0)) << 34n) & U64;
+  const tags = (((x >> TAG_SHIFT) + BigInt(((tag << 2) >>> 2) >>> 0)) << TAG_SHIFT) & U64;
   return tags | BigInt((dataCount(x) + data) >>> 0);
 }
 

@@ -7,7 +7,7 @@
 
 import type { Core } from './wasm.ts';
 import type { SharedMemory } from './memory.ts';
-import { PB, READ_DATA, READ_EOF, profBufSizes } from './profbuf-layout.ts';
+import { PB, READ_DATA, READ_EOF, MODE_BLOCKING, MODE_NONBLOCKING, profBufSizes } from './profbuf-layout.ts';
 import { ProfBufView, type ReadMode } from './profbuf-view.ts';
 
 export interface ProfBuf {
@@ -106,7 +106,7 @@ export class WasmProfBuf implements ProfBuf {
   }
 
   read(mode: ReadMode = 'nonblocking'): ProfBufView {
-    const r = this.core.exports.profBufRead(this.addr, mode === 'blocking' ? 0 : 1);
+    const r = this.core.exports.profBufRead(this.addr, mode === 'blocking' ? MODE_BLOCKING : MODE_NONBLOCKING);
     if (r < 0) throw new Error('profBuf: malformed buffer (tags and data out of sync)');
     const v = this.view;
     const u32 = this.core.mem.u32;

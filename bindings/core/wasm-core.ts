@@ -8,56 +8,10 @@
 
 import { instantiateSync } from '@assemblyscript/loader';
 import { SharedMemory, DEFAULT_INITIAL_PAGES, DEFAULT_MAXIMUM_PAGES } from './memory.ts';
+import type { CoreExports } from './wasm-exports.ts';
 
-/** The raw exports of build/gotracesim.wasm (addresses are byte offsets in the memory). */
-export interface CoreExports {
-  heapBase(): number;
-  profBufSize(hdrsize: number, words: number, tags: number): number;
-  profBufInit(pb: number, hdrsize: number, words: number, tags: number): void;
-  profBufHdrSize(pb: number): number;
-  profBufDataWords(pb: number): number;
-  profBufTagSlots(pb: number): number;
-  profBufWriteAt(pb: number, tag: number, now: bigint, hdr: number, nhdr: number, stk: number, nstk: number): number;
-  profBufWrite(pb: number, tag: number, now: number, hdr: number, nhdr: number, stk: number, nstk: number): number;
-  profBufWriteBatch(pb: number, batch: number, n: number): number;
-  profBufClose(pb: number): number;
-  profBufRead(pb: number, mode: number): number;
-  profBufPendingOverflow(pb: number): number;
-  signalLockAcquire(lock: number, yieldNs: bigint): number;
-  signalLockTryAcquire(lock: number): number;
-  signalLockRelease(lock: number): void;
-  signalLockHeld(lock: number): number;
-  signalLockSpins(lock: number): number;
-  signalLockAcquires(lock: number): number;
-  seqlockBegin(seq: number, m: number): number;
-  seqlockEnd(seq: number, m: number): number;
-  seqlockHeld(seq: number, m: number): number;
-  seqlockLoad(seq: number, m: number): number;
-  seqlockSnapshot(seq: number, n: number, snap: number): void;
-  seqlockAdvanceReady(seq: number, n: number, snap: number): number;
-  seqlockAdvanceWait(seq: number, n: number, snap: number, yieldNs: bigint): number;
-  traceBufBytes(cap: number): number;
-  traceBufInit(buf: number, cap: number): void;
-  traceBufReset(buf: number): void;
-  traceBufLen(buf: number): number;
-  traceBufAvail(buf: number): number;
-  traceBufData(buf: number): number;
-  traceBufLastTs(buf: number): number;
-  traceBufSetLastTs(buf: number, ts: number): void;
-  traceBufEnsure(buf: number, n: number): number;
-  traceBufByte(buf: number, b: number): number;
-  traceBufUvarint(buf: number, v: bigint): number;
-  traceBufUvarintF(buf: number, v: number): number;
-  traceBufRaw(buf: number, src: number, n: number): number;
-  traceBufString(buf: number, src: number, n: number): number;
-  traceBufEvent(buf: number, head: number, args: number, nargs: number): number;
-  traceBufUvarints(buf: number, src: number, n: number): number;
-  traceBufTimedEvent(buf: number, head: number, lenPrefix: number, ts: number, minDelta: number, args: number, nargs: number): number;
-  uvarintLen(v: bigint): number;
-  uvarintDecode(src: number, end: number): bigint;
-  uvarintDecodeF(src: number, end: number): number;
-  uvarintDecodedLen(): number;
-}
+// The exports' types are generated from the module's own declarations (scripts/core-gen.ts).
+export type { CoreExports } from './wasm-exports.ts';
 
 /** One instance of the core on a shared memory. */
 export interface Core {

@@ -1,12 +1,13 @@
 // Trace format detection from the first bytes of an input.
 //
-// Recognized: the go 1.5 – 1.21 wire header "go 1.N trace\0..." (16 bytes, v1 reader), the
-// generational wire header "go 1.22/1.23/1.25 trace\0\0\0" (v2 reader), and Go's text test
-// format ("Trace Go1.22" ..., optionally inside a txtar test file with "-- trace --").
+// Recognized: the wire header "go 1.N trace\0..." (16 bytes) of every version in version.ts
+// (v1 or v2 reader by its family), and Go's text test format ("Trace Go1.22" ..., optionally
+// inside a txtar test file with "-- trace --").
 // Everything else is a TraceError at offset 0 with a message that says what was seen.
 // Browser-safe: no Node built-ins.
 
-import { TraceError, type TraceFormat } from './event.ts';
+import { TraceError } from './event.ts';
+import { HEADER_SIZE, headerVersion, SUPPORTED_HEADERS, SUPPORTED_TEXT, textVersion, type TraceFormat } from './version.ts';
 import { requireBytesOrText, requireText } from './input.ts';
 
 /** What detectTrace found. */
@@ -21,22 +22,9 @@ export interface DetectedTrace {
 /** Bytes of the first `n` characters needed to decide (the wire header is 16 bytes). */
 export const DETECT_BYTES = 64;
 
-function v1Format(minor: number): TraceFormat {
-  if (minor >= 21) return 'go1.21';
-  if (minor >= 19) return 'go1.19';
-  return 'go1.11';
-}
-
-function v2Format(minor: number): TraceFormat | null {
-  if (minor === 22) return 'go1.22';
-  if (minor === 23) return 'go1.23';
-  if (minor === 25) return 'go1.25';
-  return null;
-}
-
 function printable(head: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < Math.min(head.length, 16); i++) {
+  for (let i = 0; i < Math.min(head.length, HEADER_SIZE); i++) {
     const c = head[i];
     s += c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
   }
@@ -57,8 +45,8 @@ function detectText(s: string): DetectedTrace | null {
   const m = TEXT_RE.exec(body.length > 64 ? body.slice(0, 64) : body + '\n');
   if (!m) return null;
   const minor = Number(m[1]);
-  const format = v2Format(minor);
-  if (!format) throw new TraceError(`unsupported text trace version Go1.${minor} (supported: Go1.22, Go1.23, Go1.25)`, 0);
+  const format = textVersion(minor);
+  if (!format) throw new TraceError(`unsupported text trace version Go1.${minor} (supported: ${SUPPORTED_TEXT})`, 0);
   return { kind: 'text', format, minor };
 }
 
@@ -74,16 +62,15 @@ export function detectTrace(input: Uint8Array | string): DetectedTrace {
   if (head.length === 0) throw new TraceError('not a Go execution trace: empty input', 0);
   // Wire header: "go 1.N trace\0..." padded with NULs to 16 bytes.
   if (head[0] === 0x67 && head[1] === 0x6f && head[2] === 0x20) {
-    const s = String.fromCharCode(...head.subarray(0, Math.min(16, head.length)));
+    const s = String.fromCharCode(...head.subarray(0, Math.min(HEADER_SIZE, head.length)));
     const m = /^go 1\.(\d{1,2}) trace\0+$/.exec(s);
-    if (!m || head.length < 16) {
+    if (!m || head.length < HEADER_SIZE) {
       throw new TraceError(`not a Go execution trace: bad wire header ${printable(head)} (want "go 1.N trace\\x00...")`, 0);
     }
     const minor = Number(m[1]);
-    if (minor >= 5 && minor <= 21) return { kind: 'v1', format: v1Format(minor), minor };
-    const f = v2Format(minor);
-    if (f) return { kind: 'v2', format: f, minor };
-    throw new TraceError(`unsupported trace version go 1.${minor} (supported: go 1.5 – 1.21, 1.22, 1.23, 1.25)`, 0);
+    const v = headerVersion(minor);
+    if (v) return { kind: v.family, format: v.format, minor };
+    throw new TraceError(`unsupported trace version go 1.${minor} (supported: ${SUPPORTED_HEADERS})`, 0);
   }
   // Text: decode only a prefix (enough for a txtar header, then the "Trace Go1.NN" line).
   const prefix = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 4096));

@@ -6,7 +6,8 @@
 // Times are nanoseconds since the first event of the trace, after applying the trace's
 // frequency. Absent G/P/M are -1; an absent stack is 0.
 
-export type TraceFormat = 'go1.11' | 'go1.19' | 'go1.21' | 'go1.22' | 'go1.23' | 'go1.25';
+/** The format names live with the versions (version.ts). */
+export type { TraceFormat } from './version.ts';
 
 export interface TraceEvent {
   /** Event name from the format's spec table. */

@@ -16,26 +16,24 @@
 // Browser-safe: nothing here or below imports a Node built-in.
 // Who may touch: the formats API owner; the v1/ and v2/ owners own their directories.
 
-import { TraceError, type TraceEvent, type TraceFormat } from './event.ts';
-import { detectTrace, traceText, type DetectedTrace } from './detect.ts';
+import { TraceError, type TraceEvent } from './event.ts';
 import { SummaryBuilder, type TraceSummary } from './summary.ts';
-import { parseV1, validateV1 } from './v1/index.ts';
+import { parseV1, runModelV1, validateV1 } from './v1/index.ts';
 import {
   EventBuilder,
+  nullSink,
   parseTextTrace,
   readV2Chunks,
-  runV2,
   runV2Raw,
+  runV2Stream,
   validateTextV2,
   validateV2,
   validateV2Stream,
-  type Generation,
   type RawTrace,
-  type V2Sink,
 } from './v2/index.ts';
 
-import { concatBytes } from './bytes.ts';
-import { bytesOrError, describeInput, inputError, isBytes } from './input.ts';
+import { isBytes } from './input.ts';
+import { resolve, type TraceInput } from './resolve.ts';
 export { TraceError, type TraceEvent, type TraceFormat, type StackFrame } from './event.ts';
 export { detectTrace, detectFormat, traceText, DETECT_BYTES, type DetectedTrace } from './detect.ts';
 export { SummaryBuilder, G_STATES, type TraceSummary, type GoroutineSummary, type ProcSummary, type GState } from './summary.ts';
@@ -63,95 +61,17 @@ export {
 export * as v1 from './v1/index.ts';
 export * as v2 from './v2/index.ts';
 
-/** What the readers accept. */
-export type TraceInput = Uint8Array | AsyncIterable<Uint8Array> | string;
+export type { TraceInput } from './resolve.ts';
+// The trace model: one event view for every format, and Go's -d=1 printer.
+export { runModel, runModelStream } from './trace/read.ts';
+export { formatModelEvent, ModelPrinter } from './trace/print.ts';
+export { TraceEventView, type TraceModelSink, type TraceTables } from './trace/event.ts';
+export * as model from './trace/model.ts';
 
 function internal(e: unknown): TraceError {
   if (e instanceof TraceError) return e;
   const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return new TraceError(`internal error: ${msg}`, -1);
-}
-
-/** An input resolved to one of three shapes: whole bytes, a v2 chunk stream, or text. */
-type Resolved =
-  | { kind: 'v1'; det: DetectedTrace; bytes: Uint8Array }
-  | { kind: 'v2'; det: DetectedTrace; source: Uint8Array | AsyncIterable<Uint8Array> }
-  | { kind: 'text'; det: DetectedTrace; text: string };
-
-/** Chunk `i` of a stream (at byte offset `at`) as bytes; a TraceError when it is something else. */
-function chunkBytes(c: unknown, i: number, at: number): Uint8Array {
-  const b = bytesOrError(c);
-  if (b instanceof TraceError) throw new TraceError(`input chunk ${i} must be a Uint8Array, got ${describeInput(c)}`, at);
-  return b;
-}
-
-/** `first`, then the rest of a stream (whose first chunk is chunk number `index`), back to back. */
-async function concat(first: Uint8Array[], rest: AsyncIterator<Uint8Array> | null, index = 0): Promise<Uint8Array> {
-  const parts = first.slice();
-  let at = parts.reduce((n, p) => n + p.length, 0);
-  if (rest) {
-    for (let i = index; ; i++) {
-      const r = await rest.next();
-      if (r.done) break;
-      const b = chunkBytes(r.value, i, at);
-      parts.push(b);
-      at += b.length;
-    }
-  }
-  return concatBytes(parts);
-}
-
-/** Detect the format and shape the input for its reader. Throws TraceError (also for non-trace input types). */
-async function resolve(input: TraceInput): Promise<Resolved> {
-  if (typeof input === 'string') {
-    const det = detectTrace(input);
-    return { kind: 'text', det, text: traceText(input) };
-  }
-  if (isBytes(input)) {
-    input = bytesOrError(input) as Uint8Array; // one-byte views of other types, re-viewed
-    const det = detectTrace(input);
-    if (det.kind === 'text') return { kind: 'text', det, text: traceText(new TextDecoder().decode(input)) };
-    if (det.kind === 'v1') return { kind: 'v1', det, bytes: input };
-    return { kind: 'v2', det, source: input };
-  }
-  if (input === null || typeof input !== 'object' || typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] !== 'function') {
-    throw inputError('a Uint8Array, an async iterable of Uint8Array chunks, or a text trace string', input);
-  }
-  // A stream: gather enough of a prefix to decide (copies: the caller may reuse its chunks).
-  const it = (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
-  let n = 0;
-  let done = false;
-  while (n < 16) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const b = chunkBytes(r.value, head.length, n);
-    head.push(b.slice());
-    n += b.length;
-  }
-  const prefix = await concat(head, null);
-  let det = detectTrace(prefix);
-  if (det.kind === 'v2') {
-    async function* rest(): AsyncGenerator<Uint8Array> {
-      yield prefix;
-      if (done) return;
-      for (let i = head.length; ; i++) {
-        const r = await it.next();
-        if (r.done) return;
-        yield chunkBytes(r.value, i, -1);
-      }
-    }
-    return { kind: 'v2', det, source: rest() };
-  }
-  const all = await concat([prefix], done ? null : it, head.length);
-  if (det.kind === 'text') {
-    det = detectTrace(all); // a txtar file's trace section may start past the prefix
-    return { kind: 'text', det, text: traceText(new TextDecoder().decode(all)) };
-  }
-  return { kind: 'v1', det, bytes: all };
 }
 
 function parseText(text: string): RawTrace {
@@ -225,59 +145,23 @@ export async function validateTrace(input: TraceInput): Promise<TraceError | nul
   }
 }
 
-/** A V2Sink that builds each event, hands it to a SummaryBuilder, and keeps nothing. */
-class SummarySink implements V2Sink {
-  private readonly b = new EventBuilder();
-  private gen: Generation | null = null;
-  readonly sum: SummaryBuilder;
-  constructor(format: TraceFormat) {
-    this.sum = new SummaryBuilder(format, (ev) => this.top(ev.stack));
-  }
-  private top(id: number): string | undefined {
-    const g = this.gen;
-    if (!g) return undefined;
-    const pcs = g.stacks.get(id);
-    if (!pcs || pcs.length === 0) return undefined;
-    const f = g.frames.get(pcs[0]);
-    return f ? g.string(f.funcID) : undefined;
-  }
-  generation(g: Generation): void {
-    this.gen = g;
-    this.b.generation(g);
-  }
-  event(type: number, time: number, g: number, p: number, m: number, args: number[], offset: number): void {
-    this.b.event(type, time, g, p, m, args, offset);
-    this.sum.add(this.b.events.pop()!);
-  }
-}
-
 /**
  * Counts by event name, per-goroutine and per-P time in states, CPU samples per goroutine
- * and per top frame. Rejects with the trace's TraceError when it is invalid. (A v2 chunk
- * stream is gathered whole first: the summary needs the generation's stack tables.)
+ * and per top frame: a SummaryBuilder fed the trace model (a Go1.22+ stream generation by
+ * generation; v1 counts by the names `go tool trace -d` prints). Rejects with the trace's
+ * TraceError when it is invalid.
  */
 export async function traceSummary(input: TraceInput): Promise<TraceSummary> {
   const r = await resolve(input);
-  if (r.kind === 'v1') {
-    let tr;
-    try {
-      tr = parseV1(r.bytes);
-    } catch (e) {
-      throw internal(e);
-    }
-    const sb = new SummaryBuilder(tr.format, (ev) => tr.stacks.get(ev.stack)?.[0]?.func);
-    for (const ev of tr.events) sb.add(ev);
-    return sb.finish();
-  }
-  const sink = new SummarySink(r.det.format);
-  const raw = r.kind === 'text' ? parseText(r.text) : null;
-  const bytes = r.kind === 'text' ? null : isBytes(r.source) ? r.source : await concat([], r.source[Symbol.asyncIterator]());
-  let res;
+  const sb = new SummaryBuilder(r.det.format);
+  let err: TraceError | null;
   try {
-    res = raw ? runV2Raw(raw, sink) : runV2(bytes!, sink);
+    if (r.kind === 'v1') err = runModelV1(r.bytes, sb, (counts) => sb.setCounts(counts));
+    else if (r.kind === 'text') err = runV2Raw(parseText(r.text), nullSink, false, sb).error;
+    else err = await runV2Stream(r.source, nullSink, false, sb);
   } catch (e) {
     throw internal(e);
   }
-  if (res.error) throw res.error;
-  return sink.sum.finish();
+  if (err) throw err;
+  return sb.finish();
 }

@@ -1,19 +1,54 @@
 // Trace summary: counts by event name, per-goroutine and per-P time in states, CPU samples
-// per goroutine and per stack (top frame). One accumulator serves both wire formats: it takes
-// TraceEvents in the reader's order plus a function resolving a stack id to its top frame.
+// per goroutine and per stack (top frame). A consumer of the trace model (a TraceModelSink):
+// states come from each event's state transition, samples from its stack sample, never from
+// event names; one builder serves every format.
 //
-// Time accounting: the span is [0, last event's ts] (readers' times are ns since the first
-// event). Every goroutine and P seen in the trace is in exactly one state at every instant of
-// the span, so its state times add up to the span:
+// Counts are of the format's own events, by the names Go's tools print for it: Go1.22+ traces
+// the wire events (the model's events that come from the input, offset >= 0, by their spec
+// names, as `go tool trace -d=2` lists them; events Go's reader infers move states, not
+// counts); go 1.5–1.21 traces their v1 events by the names `go tool trace -d` of Go 1.19/1.21
+// prints (the v1 reader hands them over with setCounts: one v1 event may be several base
+// events or none).
+//
+// Time accounting: the span is [0, the last event's time], times counted from the trace's
+// start (v1: the model's times already are, from its first v1 event; Go1.22+: from the first
+// event handed out). Every goroutine and P seen is in exactly one state at every instant of the
+// span, so its state times add up to the span:
 //  - G: running, runnable, waiting, syscall, or absent (before it is created or first seen,
-//    and after it ends). A G first seen through a status event (v2 GoStatus at a generation
-//    start) was already in that state, so the time before is given to that state.
-//  - P: running or idle (v1: ProcStart/ProcStop; v2: ProcStatus/ProcStart/ProcStop/ProcSteal,
-//    a P in a syscall counts as running). Time before a P's first event goes to the state it
-//    leaves at that event.
+//    and after it ends). A G first seen through a transition from Undetermined (a status: it
+//    existed before) was already in the new state, so the time before is given to that state.
+//  - P: running or idle (the model's Running / Idle; a P in a syscall runs, an abandoned one is
+//    idle). Before its first event a P was in the state that event leaves. When that is
+//    Undetermined (a status), it depends on where the status comes from: a Go1.22+ status
+//    describes the state the P was already in (the time before goes to it), while Go's
+//    conversion of a v1 trace turns a P's first ProcStart or ProcStop into a status, and that
+//    start or stop left the other state.
+// Goroutines and Ps with negative ids (none), and Go's pseudo-Ps (1000000 and up), have no
+// track. CPU samples without a goroutine count under "-1" (Go1.22+) or "0" (v1, as Go 1.19's
+// -d prints them).
 // Browser-safe: no Node built-ins. Who may touch: the formats API owner.
 
-import type { TraceEvent, TraceFormat } from './event.ts';
+import type { TraceFormat } from './event.ts';
+import type { TraceEventView, TraceModelSink, TraceTables } from './trace/event.ts';
+import * as model from './trace/model.ts';
+
+// Local bindings: imported bindings compile to getters under some loaders (tsx, vitest),
+// which would sit in the per-event path.
+const {
+  GoNotExist,
+  GoRunnable,
+  GoRunning,
+  GoSyscall,
+  GoUndetermined,
+  GoWaiting,
+  KindStackSample,
+  KindStateTransition,
+  KindSync,
+  ProcIdle,
+  ProcRunning,
+  ResourceGoroutine,
+  ResourceProc,
+} = model;
 
 export const G_STATES = ['running', 'runnable', 'waiting', 'syscall', 'absent'] as const;
 export type GState = (typeof G_STATES)[number];
@@ -44,7 +79,7 @@ export interface TraceSummary {
   totalEvents: number;
   /** Trace span in ns: the last event's time (the first event is at 0). */
   durationNs: number;
-  /** Number of generations (v2), 0 for v1. */
+  /** Number of generations with events (v2), 0 for v1. */
   generations: number;
   /** Per goroutine, by goroutine id (ascending). */
   goroutines: GoroutineSummary[];
@@ -68,116 +103,100 @@ const S_ABSENT = 4;
 const P_RUNNING = 0;
 const P_IDLE = 1;
 
+/** Model goroutine state → summary state (-1: none: Undetermined). */
+const G_OF = new Int8Array(8).fill(-1);
+G_OF[GoNotExist] = S_ABSENT;
+G_OF[GoRunnable] = S_RUNNABLE;
+G_OF[GoRunning] = S_RUNNING;
+G_OF[GoWaiting] = S_WAITING;
+G_OF[GoSyscall] = S_SYSCALL;
+/** Model proc state → summary state (-1: none). */
+const P_OF = new Int8Array(8).fill(-1);
+P_OF[ProcRunning] = P_RUNNING;
+P_OF[ProcIdle] = P_IDLE;
+
 interface Track {
   state: number;
   since: number;
   times: Float64Array;
 }
 
-/** Per-event dispatch codes (what an event does to G/P state). */
-const enum Op {
-  None,
-  // v1 and v2
-  CreateArg, // args g/new_g → runnable
-  StartArg, // args g → running
-  EndSelf, // e.g → absent
-  StopSelfWaiting, // e.g → waiting
-  SelfRunnable, // e.g → runnable
-  SelfWaiting,
-  SelfSyscall,
-  SelfRunning,
-  UnblockArg, // args g → runnable
-  ArgWaiting,
-  ArgSyscall,
-  ProcStartSelf, // v1: e.p → running
-  ProcStartArg, // v2: args.p → running
-  ProcStopSelf, // e.p → idle
-  ProcStealArg, // v2: args.p → idle
-  GoStatus, // v2
-  ProcStatus, // v2
-  CreateBlockedArg,
-  CreateSyscallArg,
-  Switch,
-  SwitchDestroy,
-  CPUSample,
-}
-
-const V1_OPS: Record<string, Op> = {
-  GoCreate: Op.CreateArg,
-  GoStart: Op.StartArg,
-  GoStartLocal: Op.StartArg,
-  GoStartLabel: Op.StartArg,
-  GoEnd: Op.EndSelf,
-  GoStop: Op.StopSelfWaiting,
-  GoSched: Op.SelfRunnable,
-  GoPreempt: Op.SelfRunnable,
-  GoSleep: Op.SelfWaiting,
-  GoBlock: Op.SelfWaiting,
-  GoBlockSend: Op.SelfWaiting,
-  GoBlockRecv: Op.SelfWaiting,
-  GoBlockSelect: Op.SelfWaiting,
-  GoBlockSync: Op.SelfWaiting,
-  GoBlockCond: Op.SelfWaiting,
-  GoBlockNet: Op.SelfWaiting,
-  GoBlockGC: Op.SelfWaiting,
-  GoUnblock: Op.UnblockArg,
-  GoUnblockLocal: Op.UnblockArg,
-  GoSysBlock: Op.SelfSyscall,
-  GoSysExit: Op.UnblockArg,
-  GoSysExitLocal: Op.UnblockArg,
-  GoWaiting: Op.ArgWaiting,
-  GoInSyscall: Op.ArgSyscall,
-  ProcStart: Op.ProcStartSelf,
-  ProcStop: Op.ProcStopSelf,
-  CPUSample: Op.CPUSample,
-};
-
-const V2_OPS: Record<string, Op> = {
-  GoCreate: Op.CreateArg,
-  GoCreateBlocked: Op.CreateBlockedArg,
-  GoCreateSyscall: Op.CreateSyscallArg,
-  GoStart: Op.StartArg,
-  GoDestroy: Op.EndSelf,
-  GoDestroySyscall: Op.EndSelf,
-  GoStop: Op.SelfRunnable,
-  GoBlock: Op.SelfWaiting,
-  GoUnblock: Op.UnblockArg,
-  GoSyscallBegin: Op.SelfSyscall,
-  GoSyscallEnd: Op.SelfRunning,
-  GoSyscallEndBlocked: Op.SelfRunnable,
-  GoStatus: Op.GoStatus,
-  GoStatusStack: Op.GoStatus,
-  GoSwitch: Op.Switch,
-  GoSwitchDestroy: Op.SwitchDestroy,
-  ProcStatus: Op.ProcStatus,
-  ProcStart: Op.ProcStartArg,
-  ProcStop: Op.ProcStopSelf,
-  ProcSteal: Op.ProcStealArg,
-  CPUSample: Op.CPUSample,
-};
-
-/** Largest real P id (v1 uses 1000000+ for Go's pseudo-Ps). */
+/** Largest real P id (Go's presentation pseudo-Ps start at 1000000). */
 const MAX_P = 1000000;
 
-/** Accumulates a TraceSummary from events in order. */
-export class SummaryBuilder {
-  private readonly ops: Record<string, Op>;
+const V1_FORMATS: ReadonlySet<TraceFormat> = new Set<TraceFormat>(['go1.11', 'go1.19', 'go1.21']);
+
+/** Accumulates a TraceSummary from the model's events, in order (a TraceModelSink). */
+export class SummaryBuilder implements TraceModelSink {
+  private readonly v1: boolean;
   private readonly gs = new Map<number, Track>();
   private readonly ps = new Map<number, Track>();
-  private readonly counts = new Map<string, number>();
+  private counts = new Map<string, number>();
   private readonly cpuByG = new Map<number, number>();
   private readonly cpuByStack = new Map<string, number>();
   private total = 0;
   private cpuTotal = 0;
   private last = 0;
-  private gens = new Set<number>();
+  /** Time the span starts at, in the model's times (null: at the first event). */
+  private origin: number | null;
+  private gens = 0;
+  private genPending = false;
 
-  constructor(
-    readonly format: TraceFormat,
-    /** Function name of a stack's top frame in the event's generation; undefined when unknown. */
-    private readonly topFrame: (ev: TraceEvent) => string | undefined,
-  ) {
-    this.ops = format === 'go1.22' || format === 'go1.23' || format === 'go1.25' ? V2_OPS : V1_OPS;
+  constructor(readonly format: TraceFormat) {
+    this.v1 = V1_FORMATS.has(format);
+    this.origin = this.v1 ? 0 : null;
+  }
+
+  /** The source events by name, for formats whose counts are not the model's (v1). */
+  setCounts(counts: Record<string, number>): void {
+    this.counts = new Map(Object.entries(counts));
+    this.total = 0;
+    for (const n of this.counts.values()) this.total += n;
+  }
+
+  generation(_t: TraceTables): void {
+    // Counted when an event of it comes (Go1.22+ only: a v1 trace has generation 0).
+    if (!this.v1) this.genPending = true;
+  }
+
+  event(e: TraceEventView): void {
+    const kind = e.kind();
+    if (!this.v1 && e.offset >= 0) {
+      const name = e.name();
+      this.total++;
+      this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    }
+    // Go's reader makes a Sync after each generation: a boundary, not a moment of the trace.
+    if (kind === KindSync && e.offset < 0) return;
+    if (this.genPending) {
+      this.gens++;
+      this.genPending = false;
+    }
+    if (this.origin === null) this.origin = e.time;
+    const ts = e.time - this.origin;
+    if (ts > this.last) this.last = ts;
+    if (kind === KindStateTransition) {
+      const t = e.transition();
+      if (t.resource === ResourceGoroutine) {
+        const s = G_OF[t.to];
+        if (s >= 0) this.setG(t.id, s, ts, t.from === GoUndetermined);
+      } else if (t.resource === ResourceProc) {
+        const s = P_OF[t.to];
+        if (s >= 0) {
+          // From Undetermined (a status): Go1.22+ writes the state the P was already in; Go's
+          // conversion of a v1 trace makes the P's first start or stop one, which left the other.
+          const before = P_OF[t.from];
+          this.setP(t.id, s, ts, before >= 0 ? before : this.v1 ? 1 - s : s);
+        }
+      }
+    } else if (kind === KindStackSample) {
+      this.cpuTotal++;
+      const g = e.g < 0 && this.v1 ? 0 : e.g;
+      this.cpuByG.set(g, (this.cpuByG.get(g) ?? 0) + 1);
+      const stack = e.stack();
+      const f = stack !== 0 ? (e.frames(stack)[0]?.func ?? `(unknown stack ${stack})`) : '(no stack)';
+      this.cpuByStack.set(f, (this.cpuByStack.get(f) ?? 0) + 1);
+    }
   }
 
   private track(map: Map<number, Track>, id: number, nstates: number, init: number): Track {
@@ -189,120 +208,22 @@ export class SummaryBuilder {
     return t;
   }
 
-  private setG(g: number, state: number, ts: number, backfill = false): void {
-    if (g < 0 || (g === 0 && !this.v2)) return;
-    const known = this.gs.has(g);
+  /** G enters `state` at ts; a G first seen from Undetermined was in that state before. */
+  private setG(g: number, state: number, ts: number, backfill: boolean): void {
+    if (g < 0) return;
     const t = this.track(this.gs, g, 5, backfill ? state : S_ABSENT);
-    if (!known && backfill) t.state = state;
     t.times[t.state] += ts - t.since;
     t.state = state;
     t.since = ts;
   }
 
-  private setP(p: number, state: number, ts: number, backfill = false): void {
+  /** P enters `state` at ts; before its first event it was in `before`. */
+  private setP(p: number, state: number, ts: number, before: number): void {
     if (p < 0 || p >= MAX_P) return;
-    const known = this.ps.has(p);
-    // Before its first event a P was in the state that event leaves (or, for a status, in it).
-    const before = backfill ? state : state === P_RUNNING ? P_IDLE : P_RUNNING;
     const t = this.track(this.ps, p, 2, before);
-    if (!known) t.state = before;
     t.times[t.state] += ts - t.since;
     t.state = state;
     t.since = ts;
-  }
-
-  private get v2(): boolean {
-    return this.ops === V2_OPS;
-  }
-
-  add(ev: TraceEvent): void {
-    // v2 counts are of wire events, as `go tool trace -d=2` lists them: an event the reader
-    // infers (offset -1: a GoSwitch's block and start, a self-steal) moves states, not counts.
-    if (!(ev.offset < 0 && this.v2)) {
-      this.total++;
-      this.counts.set(ev.name, (this.counts.get(ev.name) ?? 0) + 1);
-    }
-    const ts = ev.ts;
-    if (ts > this.last) this.last = ts;
-    if (ev.gen > 0) this.gens.add(ev.gen);
-    const op = this.ops[ev.name];
-    if (op === undefined) return;
-    const a = ev.args;
-    switch (op) {
-      case Op.CreateArg:
-        this.setG(a.g ?? a.new_g, S_RUNNABLE, ts);
-        break;
-      case Op.CreateBlockedArg:
-        this.setG(a.new_g, S_WAITING, ts);
-        break;
-      case Op.CreateSyscallArg:
-        this.setG(a.new_g, S_SYSCALL, ts);
-        break;
-      case Op.StartArg:
-        this.setG(a.g ?? ev.g, S_RUNNING, ts);
-        break;
-      case Op.EndSelf:
-        this.setG(ev.g, S_ABSENT, ts);
-        break;
-      case Op.StopSelfWaiting:
-      case Op.SelfWaiting:
-        this.setG(ev.g, S_WAITING, ts);
-        break;
-      case Op.SelfRunnable:
-        this.setG(ev.g, S_RUNNABLE, ts);
-        break;
-      case Op.SelfSyscall:
-        this.setG(ev.g, S_SYSCALL, ts);
-        break;
-      case Op.SelfRunning:
-        this.setG(ev.g, S_RUNNING, ts);
-        break;
-      case Op.UnblockArg:
-        this.setG(a.g ?? ev.g, S_RUNNABLE, ts);
-        break;
-      case Op.ArgWaiting:
-        this.setG(a.g, S_WAITING, ts);
-        break;
-      case Op.ArgSyscall:
-        this.setG(a.g, S_SYSCALL, ts);
-        break;
-      case Op.GoStatus: {
-        const st = a.gstatus;
-        const s = st === 1 ? S_RUNNABLE : st === 2 ? S_RUNNING : st === 3 ? S_SYSCALL : st === 4 ? S_WAITING : -1;
-        if (s >= 0) this.setG(a.g, s, ts, true);
-        break;
-      }
-      case Op.Switch:
-        this.setG(ev.g, S_WAITING, ts);
-        this.setG(a.g, S_RUNNING, ts);
-        break;
-      case Op.SwitchDestroy:
-        this.setG(ev.g, S_ABSENT, ts);
-        this.setG(a.g, S_RUNNING, ts);
-        break;
-      case Op.ProcStartSelf:
-        this.setP(ev.p, P_RUNNING, ts);
-        break;
-      case Op.ProcStartArg:
-        this.setP(a.p, P_RUNNING, ts);
-        break;
-      case Op.ProcStopSelf:
-        this.setP(ev.p, P_IDLE, ts);
-        break;
-      case Op.ProcStealArg:
-        this.setP(a.p, P_IDLE, ts);
-        break;
-      case Op.ProcStatus:
-        this.setP(a.p, a.pstatus === 2 ? P_IDLE : P_RUNNING, ts, true);
-        break;
-      case Op.CPUSample: {
-        this.cpuTotal++;
-        this.cpuByG.set(ev.g, (this.cpuByG.get(ev.g) ?? 0) + 1);
-        const f = ev.stack !== 0 ? (this.topFrame(ev) ?? `(unknown stack ${ev.stack})`) : '(no stack)';
-        this.cpuByStack.set(f, (this.cpuByStack.get(f) ?? 0) + 1);
-        break;
-      }
-    }
   }
 
   finish(): TraceSummary {
@@ -339,7 +260,7 @@ export class SummaryBuilder {
       events,
       totalEvents: this.total,
       durationNs: end,
-      generations: this.gens.size,
+      generations: this.gens,
       goroutines,
       procs,
       cpuSamples: { total: this.cpuTotal, byGoroutine, byStack },

@@ -4,19 +4,19 @@
 // Layout of what reaches the sink: the 16-byte header; batches (EvBatch [pid, ticks] then
 // events) each flushed when its 64 KiB buffer fills — one buffer per P, one for events
 // without a P (pid -1, traceGlobProc) and one for CPU samples; then, at stop, the Frequency
-// event and a batch holding the string and stack tables (pid 0).
+// event and a batch holding the string and stack tables (pid 0). The buffers, the clock and
+// the tables are tracev1/buf.ts; this file is what each runtime event writes, and StopTrace.
 // Events are encoded from the one v1 spec table (formats/v1/spec.ts): type | nargs<<6, a
 // length byte when there are 3 or more arguments, the tick delta (at least 1 within a batch),
-// the arguments, and the stack id when the table says the event has one. Ticks are
-// nanoseconds (Frequency 1e9). Strings are emitted into the buffer of first use.
-// The buffers are the WASM core's traceBufs. CPU samples go through the trace's own profBuf
-// and signalLock (tracecpu.ts) and are drained into CPUSample events whenever the reader runs
-// (a full buffer is handed over) and at stop, as traceReadCPU does; overflow records are
-// skipped. Goroutine sequence numbers follow traceGoStart/traceGoUnpark/traceGoSysExit, in
-// their non-Local forms.
+// the arguments, and the stack id when the table says the event has one.
+// CPU samples go through the trace's own profBuf and signalLock (tracecpu.ts) and are drained
+// into CPUSample events whenever the reader runs (a full buffer is handed over) and at stop,
+// as traceReadCPU does; overflow records are skipped. Goroutine sequence numbers (g.tseq)
+// follow traceGoStart/traceGoUnpark/traceGoSysExit, in their non-Local forms.
+// Owned here: whether tracing is on, the GC sequence, the task counter, StopTrace's wait
+// (GC running, a stop of the world in progress), whether GOMAXPROCS was announced.
 
 import type { Core } from '../core/wasm.ts';
-import { TraceBuf } from '../core/tracebuf.ts';
 import * as V1 from '../formats/v1/spec.ts';
 import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
@@ -24,17 +24,10 @@ import type { BlockKind, StwReason } from '../sim/observer.ts';
 import { GStatus, PStatus, type G, type M, type P } from '../sim/world.ts';
 import { RT } from '../scenario/symtab.ts';
 import { TraceCPULog } from './tracecpu.ts';
+import { U64_MAX, V1Writer, type Buf } from './tracev1/buf.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
-import type { TraceFormat } from '../scenario/releases.ts';
+import { V1_VERSION_OF } from '../formats/version.ts';
 
-/** The header version each v1 format writes (Go's parser encodes go 1.N as 1000 + N). */
-const V1_VERSION_OF: Partial<Record<TraceFormat, number>> = { 'go1.11': 1011, 'go1.19': 1019, 'go1.21': 1021 };
-
-const BUF_BYTES = 64 * 1024;
-const MAX_EVENT = 2 + 5 * 10;
-const TICKS_BASE = 1_000_000;
-const U64_MAX = (1n << 64n) - 1n;
-const HAS_STACK = V1.V1_EVENTS.map((e) => e.stack);
 const MARK_WORKER_LABELS = ['Not worker', 'GC (dedicated)', 'GC (fractional)', 'GC (idle)'];
 
 const BLOCK_EVENTS: Record<BlockKind, number> = {
@@ -49,39 +42,26 @@ const BLOCK_EVENTS: Record<BlockKind, number> = {
   gcworker: V1.EvGoBlock,
 };
 
-interface Buf {
-  pid: number;
-  tb: TraceBuf;
-  used: boolean;
-}
-
 export class TraceV1 implements Tracer {
   readonly stats: TraceStats;
   private sched!: Sched;
-  private pbufs: (Buf | null)[] = [];
-  private glob: Buf | null = null;
-  private cpuBuf: Buf | null = null;
-  private strings = new Map<string, number>();
-  private stackIds = new Map<number, number>();
-  private cpuLog: TraceCPULog;
+  private readonly w: V1Writer;
+  private readonly cpuLog: TraceCPULog;
   private labelIds: number[] = [];
   private tasks = 0;
   private gcSeq = 0;
-  private lastTick = 0;
   /** Between GCStart and GCDone, and between STW start and done: StopTrace waits these out. */
   private gcRunning = false;
   private inSTW = false;
   private stwTracedNow = false;
   private pendingGomaxprocs = true;
-  /** Events written, by wire id (named in stats.events at stop). */
-  private counts = new Float64Array(V1.EvCount);
   private enabled = false;
   private readonly version: number;
 
   constructor(
-    private readonly core: Core,
+    core: Core,
     private readonly sc: ResolvedScenario,
-    private readonly sink: TraceSink,
+    sink: TraceSink,
   ) {
     this.version = V1_VERSION_OF[sc.switches.traceFormat]!;
     this.stats = {
@@ -92,100 +72,25 @@ export class TraceV1 implements Tracer {
       cpuSamples: { taken: 0, buffered: 0, overflowed: 0, inTrace: 0, lostAtStop: 0, misplaced: 0 },
     };
     this.cpuLog = new TraceCPULog(core, sc.symtab, 1, sc.profile.words, sc.profile.tags);
+    this.w = new V1Writer(core, sc, sink, this.stats);
+    this.w.onHandover = (now) => {
+      if (this.enabled) this.readCPU(now);
+    };
   }
 
-  // ---- output --------------------------------------------------------------------------------
-
-  private out(bytes: Uint8Array): void {
-    this.stats.bytes += bytes.length;
-    this.sink(bytes);
-  }
-
-  /** A time as ticks, for arguments (GoSysExit's and CPUSample's real times). */
-  private ticks(now: number): number {
-    return TICKS_BASE + now;
-  }
-
-  /** The tick of the next event or batch: strictly increasing across all buffers, so that
-   *  events of one instant keep the order the runtime wrote them in on whatever P. */
-  private stamp(now: number): number {
-    let t = TICKS_BASE + now;
-    if (t <= this.lastTick) t = this.lastTick + 1;
-    this.lastTick = t;
-    return t;
-  }
-
-  private newBuf(pid: number): Buf {
-    return { pid, tb: TraceBuf.create(this.core, BUF_BYTES), used: false };
-  }
-
-  /** Start a batch in b: EvBatch [pid, ticks]; later events' deltas are from its ticks. */
-  private beginBatch(b: Buf, now: number): void {
-    const tb = b.tb;
-    tb.reset();
-    const t = this.stamp(now);
-    tb.byte(V1.EvBatch | (1 << V1.ARG_COUNT_SHIFT));
-    tb.uvarint(b.pid >= 0 ? b.pid : U64_MAX);
-    tb.uvarint(t);
-    tb.lastTs = t;
-    b.used = true;
-    this.stats.batches++;
-  }
-
-  private flush(b: Buf, now: number, readCPU: boolean): void {
-    if (b.used) this.out(b.tb.bytes().slice());
-    b.used = false;
-    // Handing over a full buffer is when ReadTrace runs, and it drains the CPU samples first.
-    if (readCPU && this.enabled) this.readCPU(now);
-  }
-
-  private room(b: Buf, n: number, now: number): void {
-    if (!b.used) this.beginBatch(b, now);
-    else if (!b.tb.ensure(n)) {
-      this.flush(b, now, b !== this.cpuBuf);
-      this.beginBatch(b, now);
-    }
-  }
-
+  // Writer shorthands.
   private bufOf(p: P | null): Buf {
-    if (!p) return (this.glob ??= this.newBuf(V1.GLOBAL_PROC));
-    return (this.pbufs[p.id] ??= this.newBuf(p.id));
+    return this.w.bufOf(p);
   }
 
-  private str(b: Buf, s: string, now: number): number {
-    if (s === '') return 0;
-    let id = this.strings.get(s);
-    if (id !== undefined) return id;
-    id = this.strings.size + 1;
-    this.strings.set(s, id);
-    this.room(b, 1 + 20 + 3 * s.length, now);
-    b.tb.byte(V1.EvString);
-    b.tb.uvarint(id);
-    b.tb.string(s);
-    return id;
-  }
-
-  private stk(stack: number | undefined): number {
-    if (stack === undefined) return 0;
-    let id = this.stackIds.get(stack);
-    if (id === undefined) this.stackIds.set(stack, (id = this.stackIds.size + 1));
-    return id;
-  }
-
-  /** Write event `ev` into b: args after the timestamp, and the stack id if the table has one. */
   private ev(b: Buf, ev: number, now: number, args: (number | bigint)[], stack?: number, inline?: string): void {
-    if (HAS_STACK[ev]) args.push(this.stk(stack));
-    const narg = Math.min(args.length, 3);
-    this.room(b, MAX_EVENT + (inline ? 10 + 3 * inline.length : 0), now);
-    b.tb.timedEvent(ev | (narg << V1.ARG_COUNT_SHIFT), narg === 3, this.stamp(now), 1, args);
-    if (inline !== undefined) b.tb.string(inline);
-    this.counts[ev]++;
+    this.w.ev(b, ev, now, args, stack, inline);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
   start(): void {
-    this.out(V1.v1Header(this.version));
+    this.w.out(V1.v1Header(this.version));
     this.enabled = true;
   }
 
@@ -196,9 +101,9 @@ export class TraceV1 implements Tracer {
     const b = this.bufOf(p0);
     for (const g of this.sched.gs) {
       g.tseq = 0;
-      this.ev(b, V1.EvGoCreate, now, [g.id, this.stk(this.sc.symtab.stack([{ func: 'main.main', file: '/app/main.go', line: 12 }]))], undefined);
+      this.ev(b, V1.EvGoCreate, now, [g.id, this.w.stk(this.sc.symtab.stack([{ func: 'main.main', file: '/app/main.go', line: 12 }]))], undefined);
     }
-    this.labelIds = MARK_WORKER_LABELS.map((l) => this.str(b, l, now));
+    this.labelIds = MARK_WORKER_LABELS.map((l) => this.w.str(b, l, now));
   }
 
   profiling(): boolean {
@@ -216,22 +121,11 @@ export class TraceV1 implements Tracer {
     this.cpuLog.close();
     this.readCPU(now);
     this.enabled = false;
-    for (const b of this.pbufs) if (b) this.flush(b, now, false);
-    if (this.glob) this.flush(this.glob, now, false);
-    if (this.cpuBuf) this.flush(this.cpuBuf, now, false);
-    this.out(new Uint8Array([V1.EvFrequency, ...uvarintBytes(1e9)]));
-    this.dumpStacks(now);
+    this.w.finish(now);
     const cs = this.stats.cpuSamples;
     cs.overflowed = this.cpuLog.overflowed;
     cs.buffered = this.cpuLog.written;
-    // Counts under the names `go tool trace -d` of the matching release prints (the *Local
-    // forms print as their base; 1.21 renamed the STW events).
-    this.counts.forEach((n, ev) => {
-      if (n === 0) return;
-      const spec = V1.V1_EVENTS[ev];
-      const name = V1.eventName(spec.printedAs ?? ev, this.version);
-      this.stats.events[name] = (this.stats.events[name] ?? 0) + n;
-    });
+    this.w.countEvents(this.version);
   }
 
   /**
@@ -278,25 +172,6 @@ export class TraceV1 implements Tracer {
     return t;
   }
 
-  private dumpStacks(now: number): void {
-    const b = this.newBuf(0);
-    const symtab = this.sc.symtab;
-    for (const [stack, id] of this.stackIds) {
-      const frames = symtab.stacks[stack];
-      const payload: number[] = [id, frames.length];
-      for (const f of frames) {
-        const fr = symtab.frames[f];
-        payload.push(symtab.pcOf(f), this.str(b, fr.func, now), this.str(b, fr.file, now), fr.line);
-      }
-      const bytes = payload.flatMap((v) => uvarintBytes(v));
-      this.room(b, 1 + 10 + bytes.length, now);
-      b.tb.byte(V1.EvStack | (3 << V1.ARG_COUNT_SHIFT));
-      b.tb.uvarint(bytes.length);
-      b.tb.raw(new Uint8Array(bytes));
-    }
-    this.flush(b, now, false);
-  }
-
   // ---- CPU samples ------------------------------------------------------------------------
 
   cpuSample(m: M, gp: G | null, stack: number, now: number): void {
@@ -309,8 +184,7 @@ export class TraceV1 implements Tracer {
 
   private readCPU(now: number): void {
     this.cpuLog.read(0, (r) => {
-      const b = (this.cpuBuf ??= this.newBuf(0));
-      this.ev(b, V1.EvCPUSample, now, [this.ticks(r.time), r.p >= 0 ? r.p : U64_MAX, r.goid], r.stack);
+      this.ev(this.w.cpu(), V1.EvCPUSample, now, [this.w.ticks(r.time), r.p >= 0 ? r.p : U64_MAX, r.goid], r.stack);
       this.stats.cpuSamples.inTrace++;
     });
   }
@@ -347,7 +221,7 @@ export class TraceV1 implements Tracer {
   goCreate(parent: G | null, g: G, m: M | null, now: number): void {
     g.tseq = 0;
     const start = this.sc.symtab.stack([g.system ? RT.gcBgMarkWorker : { func: `main.${g.name}`, file: '/app/main.go', line: 1 }]);
-    this.ev(this.bufOf(m?.p ?? null), V1.EvGoCreate, now, [g.id, this.stk(start)], parent ? parent.userStack : undefined);
+    this.ev(this.bufOf(m?.p ?? null), V1.EvGoCreate, now, [g.id, this.w.stk(start)], parent ? parent.userStack : undefined);
   }
 
   goStart(g: G, m: M, now: number): void {
@@ -355,7 +229,7 @@ export class TraceV1 implements Tracer {
     if (g.sysexitAt >= 0) {
       // The syscall exit the G could not trace without a P, with its real time.
       g.tseq++;
-      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.ticks(g.sysexitAt)]);
+      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.w.ticks(g.sysexitAt)]);
       g.sysexitAt = -1;
     }
     g.tseq++;
@@ -404,7 +278,7 @@ export class TraceV1 implements Tracer {
       // exitsyscallfast_pidle: GoSysExit on the new P, then the goroutine starts there.
       const b = this.bufOf(m.p);
       g.tseq++;
-      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.ticks(now)]);
+      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.w.ticks(now)]);
       g.tseq++;
       this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
     } else {
@@ -451,7 +325,7 @@ export class TraceV1 implements Tracer {
     const id = ++this.tasks;
     const b = this.bufOf(m.p);
     const parent = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
-    this.ev(b, V1.EvUserTaskCreate, now, [id, parent, this.str(b, name, now)], g.userStack);
+    this.ev(b, V1.EvUserTaskCreate, now, [id, parent, this.w.str(b, name, now)], g.userStack);
     g.tasks.push(id);
     return id;
   }
@@ -465,22 +339,12 @@ export class TraceV1 implements Tracer {
   userRegion(g: G, name: string, start: boolean, m: M, now: number): void {
     const b = this.bufOf(m.p);
     const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
-    this.ev(b, V1.EvUserRegion, now, [task, start ? 0 : 1, this.str(b, name, now)], g.userStack);
+    this.ev(b, V1.EvUserRegion, now, [task, start ? 0 : 1, this.w.str(b, name, now)], g.userStack);
   }
 
   userLog(g: G, category: string, message: string, m: M, now: number): void {
     const b = this.bufOf(m.p);
     const task = g.tasks.length ? g.tasks[g.tasks.length - 1] : 0;
-    this.ev(b, V1.EvUserLog, now, [task, this.str(b, category, now)], g.userStack, message);
+    this.ev(b, V1.EvUserLog, now, [task, this.w.str(b, category, now)], g.userStack, message);
   }
-}
-
-function uvarintBytes(v: number): number[] {
-  const out: number[] = [];
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
 }

@@ -6,15 +6,15 @@
 // a state that never shipped (a development cycle before a fix) gets its own pseudo-release
 // whose name says so, e.g. "1.22-dev".
 
-import type { GoRelease, TimerMechanism } from './scenario.ts';
+import { familyOf, TRACE_FAMILIES, TRACE_FORMATS, type TraceFamily, type TraceFormat } from '../formats/version.ts';
 
-/** Wire formats of the execution trace, by the version in their header ("go 1.N trace"). */
-export type TraceFormat = 'go1.11' | 'go1.19' | 'go1.21' | 'go1.22' | 'go1.23' | 'go1.25';
+/** Wire formats of the execution trace (formats/version.ts has them, with their families). */
+export type { TraceFormat } from '../formats/version.ts';
 
 export interface Switches {
   /** Linux profiling timer: process-wide setitimer(ITIMER_PROF), or one timer_create
    *  (CLOCK_THREAD_CPUTIME_ID) per M plus setitimer for threads without an M (Go 1.18). */
-  timer: TimerMechanism;
+  timer: 'setitimer' | 'per-thread';
   /** First expiry of a per-thread timer: uniform in (0, period] (as shipped in 1.18), or a
    *  full period (the biased variant the uniform draw avoids; never in a release). */
   firstExpiry: 'uniform' | 'period';
@@ -24,7 +24,7 @@ export interface Switches {
    *  g (g0, goid 0) or m.curg. Go 1.19 shipped curg; 'gp' is the behaviour before that fix. */
   sampleAttribution: 'gp' | 'curg';
   /** Execution tracer: the per-P batch tracer of Go 1.5–1.21 (v1) or the generational one (v2). */
-  tracer: 'v1' | 'v2';
+  tracer: TraceFamily;
   /** The header and event table the tracer writes (must belong to the tracer's family). */
   traceFormat: TraceFormat;
   /** Which stop-the-worlds the tracer records: only GC's (up to 1.20), or every one but the
@@ -37,36 +37,47 @@ export interface Switches {
   gcwaitEvent: 'ProcStop' | 'ProcSteal';
 }
 
+const BASE_FORMAT: TraceFormat = 'go1.23';
 const BASE: Switches = {
   timer: 'per-thread',
   firstExpiry: 'uniform',
   traceCPUSamples: true,
   sampleAttribution: 'curg',
-  tracer: 'v2',
-  traceFormat: 'go1.23',
+  tracer: familyOf(BASE_FORMAT),
+  traceFormat: BASE_FORMAT,
   stwTraced: 'all',
   cpuBuffersPerGen: 2,
   gcwaitEvent: 'ProcSteal',
 };
 
-const V1_EARLY = { tracer: 'v1', stwTraced: 'gc', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' } as const;
+/** A release's switches: BASE with its own differences; the tracer is its format's family. */
+function preset(diff: Partial<Omit<Switches, 'tracer'>>): Switches {
+  const s = { ...BASE, ...diff };
+  return { ...s, tracer: familyOf(s.traceFormat) };
+}
 
-export const RELEASES: Record<GoRelease, Switches> = {
-  // Go 1.12–1.18 wrote "go 1.11 trace"; no CPU samples in the trace before 1.19.
-  '1.17': { ...BASE, ...V1_EARLY, timer: 'setitimer', traceCPUSamples: false, traceFormat: 'go1.11' },
-  '1.18': { ...BASE, ...V1_EARLY, traceCPUSamples: false, traceFormat: 'go1.11' },
-  '1.19': { ...BASE, ...V1_EARLY, traceFormat: 'go1.19' },
-  '1.20': { ...BASE, ...V1_EARLY, traceFormat: 'go1.19' },
-  '1.21': { ...BASE, ...V1_EARLY, traceFormat: 'go1.21', stwTraced: 'all' },
+const V1_EARLY = { stwTraced: 'gc', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' } as const;
+
+export const RELEASES = {
+  // No CPU samples in the trace before 1.19.
+  '1.17': preset({ ...V1_EARLY, timer: 'setitimer', traceCPUSamples: false, traceFormat: 'go1.11' }),
+  '1.18': preset({ ...V1_EARLY, traceCPUSamples: false, traceFormat: 'go1.11' }),
+  '1.19': preset({ ...V1_EARLY, traceFormat: 'go1.19' }),
+  '1.20': preset({ ...V1_EARLY, traceFormat: 'go1.19' }),
+  '1.21': preset({ ...V1_EARLY, traceFormat: 'go1.21', stwTraced: 'all' }),
   // The generational tracer during Go 1.22's development, before CL 544215 (ProcSteal from
   // entersyscall_gcwait) and before the trace's CPU samples got one profBuf per generation.
-  '1.22-dev': { ...BASE, traceFormat: 'go1.22', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' },
-  '1.22': { ...BASE, traceFormat: 'go1.22' },
-  '1.23': { ...BASE, traceFormat: 'go1.23' },
-  // Go 1.24 still writes "go 1.23 trace"; 1.25 adds the Sync events.
-  '1.24': { ...BASE, traceFormat: 'go1.23' },
-  '1.25': { ...BASE, traceFormat: 'go1.25' },
-};
+  '1.22-dev': preset({ traceFormat: 'go1.22', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' }),
+  '1.22': preset({ traceFormat: 'go1.22' }),
+  '1.23': preset({ traceFormat: 'go1.23' }),
+  // 1.25's format adds the Sync events.
+  '1.24': preset({ traceFormat: 'go1.23' }),
+  '1.25': preset({ traceFormat: 'go1.25' }),
+} satisfies Record<string, Switches>;
+
+/** The releases a scenario may name (`go`), as in the table above. */
+export type GoRelease = keyof typeof RELEASES;
+export type TimerMechanism = Switches['timer'];
 
 export const GO_RELEASES = Object.keys(RELEASES) as GoRelease[];
 export const DEFAULT_RELEASE: GoRelease = '1.23';
@@ -77,21 +88,11 @@ export const SWITCH_VALUES: { [K in keyof Switches]: readonly Switches[K][] } = 
   firstExpiry: ['uniform', 'period'],
   traceCPUSamples: [false, true],
   sampleAttribution: ['gp', 'curg'],
-  tracer: ['v1', 'v2'],
-  traceFormat: ['go1.11', 'go1.19', 'go1.21', 'go1.22', 'go1.23', 'go1.25'],
+  tracer: TRACE_FAMILIES,
+  traceFormat: TRACE_FORMATS,
   stwTraced: ['gc', 'all'],
   cpuBuffersPerGen: [1, 2],
   gcwaitEvent: ['ProcStop', 'ProcSteal'],
-};
-
-/** The family of each trace format: which tracer writes it. */
-export const FORMAT_TRACER: Record<TraceFormat, Switches['tracer']> = {
-  'go1.11': 'v1',
-  'go1.19': 'v1',
-  'go1.21': 'v1',
-  'go1.22': 'v2',
-  'go1.23': 'v2',
-  'go1.25': 'v2',
 };
 
 /** The format a tracer writes when a scenario picks the tracer but not the format. */

@@ -1,136 +1,73 @@
 // Scenario: what a user writes to describe a Go program and how it is profiled and traced.
 //
-// It arrives as JSON (a file or an object from the API) and is checked by validateScenario
-// (scenario-validate.ts), which turns it into a ResolvedScenario: durations and sizes become
-// nanoseconds and bytes, stack references become frame lists, defaults are filled in from
-// the Go release preset. The simulation only ever sees a ResolvedScenario.
+// The types here are inferred from the schema (schema.ts), which declares every field once with
+// its kind, default and meaning; a field added there appears here, in validation and in the
+// docs. A scenario arrives as JSON (a file or an object from the API) and is checked by
+// resolveScenario (resolve.ts), which turns it into a ResolvedScenario: durations and sizes
+// become nanoseconds and bytes, stack references become frame lists, defaults are filled in
+// from the schema and the Go release preset. The simulation only ever sees a ResolvedScenario.
 //
-// Durations are strings in Go's time.ParseDuration grammar (runtime/duration.ts): "250ns",
-// "50us" (or "50µs"), "1.5ms", "2s", "1m30s", "1h". Sizes are byte counts or strings such as
-// "64KiB", "4MB".
-// Stacks are listed leaf first, as a traceback prints them.
+// Durations are strings in Go's time.ParseDuration grammar (duration.ts): "250ns", "50us" (or
+// "50µs"), "1.5ms", "2s", "1m30s", "1h". Sizes are byte counts or strings such as "64KiB",
+// "4MB". Stacks are listed leaf first, as a traceback prints them.
 
-/** A source-level frame: the function, its file and the line being executed. */
-export interface Frame {
-  func: string;
-  file: string;
-  line: number;
-}
+import type { BLOCK_REASONS, FRAME, SCENARIO, STEPS } from './schema.ts';
 
-/** A call stack: the name of an entry in `stacks`, or frames inline (leaf first). */
-export type StackRef = string | Frame[];
+export type { GoRelease, TimerMechanism } from './releases.ts';
 
 export type Duration = string;
 export type Size = number | string;
 
-/** One step of a goroutine's program. Exactly one of the keys below names the step. */
-export type Step =
-  /** Run user code in `compute` for `for` of CPU time (preemptible by sysmon after 10ms). */
-  | { compute: StackRef; for: Duration }
-  /** A system call from `syscall`: `cpu` of kernel CPU, then `block` blocked in the kernel. */
-  | { syscall: StackRef; cpu?: Duration; block?: Duration }
-  /** time.Sleep. */
-  | { sleep: Duration }
-  /** Block for a while on something outside the program (netpoll, a lock, a channel). */
-  | { block: Duration; reason?: BlockReason }
-  /** Unbuffered channel send / receive: rendezvous with a goroutine doing the opposite. */
-  | { send: string }
-  | { recv: string }
-  /** runtime.Gosched: mcall to g0, back on the global run queue, schedule. */
-  | { gosched: true }
-  /** Work on the g0 stack on behalf of the goroutine (m.curg stays set). */
-  | { systemstack: StackRef; for: Duration }
-  | { mcall: StackRef; for: Duration }
-  /** Start `count` goroutines of a template (go statement). */
-  | { spawn: string; count?: number }
-  /** Repeat `do` `times` times (forever when omitted). */
-  | { loop: Step[]; times?: number }
-  /** pprof.SetGoroutineLabels with these labels (replacing the current ones). */
-  | { labels: Record<string, string> }
-  /** runtime/trace: a task or a region around `do`, and a log message. */
-  | { task: string; do: Step[] }
-  | { region: string; do: Step[] }
-  | { log: string; category?: string }
-  /** Allocate: mallocgc CPU, heap growth toward the GC trigger, mark assist during GC. */
-  | { alloc: Size }
-  /** A call that stops the world (runtime.ReadMemStats, a goroutine profile...): the reason
-   *  as the runtime names it, and `for` of work while the world is stopped (default 20us). */
-  | { stopTheWorld: 'read mem stats' | 'goroutine profile' | 'all goroutines stack trace' | 'write heap dump'; for?: Duration };
+/** The TypeScript type of a value of one schema field. */
+export type FieldType<F> = F extends { kind: 'duration' }
+  ? Duration
+  : F extends { kind: 'size' }
+    ? Size
+    : F extends { kind: 'int' | 'number' }
+      ? number
+      : F extends { kind: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : F extends { kind: 'bool' }
+          ? boolean
+          : F extends { kind: 'true' }
+            ? true
+            : F extends { kind: 'string' | 'channel' | 'template' }
+              ? string
+              : F extends { kind: 'object'; fields: infer O }
+                ? ObjectType<O>
+                : F extends { kind: 'list'; of: infer E }
+                  ? FieldType<E>[]
+                  : F extends { kind: 'stacks' }
+                    ? Record<string, Frame[]>
+                    : F extends { kind: 'labels' }
+                      ? Record<string, string>
+                      : F extends { kind: 'frames' }
+                        ? Frame[]
+                        : F extends { kind: 'stack' }
+                          ? StackRef
+                          : F extends { kind: 'steps' }
+                            ? Step[]
+                            : F extends { kind: 'switches' }
+                              ? Record<string, string | number | boolean>
+                              : never;
 
-export type BlockReason = 'chan' | 'select' | 'sync' | 'cond' | 'net';
+type RequiredKeys<O> = { [K in keyof O]: O[K] extends { required: true } ? K : never }[keyof O];
+type Flat<T> = T extends infer U ? { [K in keyof U]: U[K] } : never;
+/** An object of schema fields: required fields required, the others optional. */
+export type ObjectType<O> = Flat<{ -readonly [K in RequiredKeys<O>]: FieldType<O[K]> } & { -readonly [K in Exclude<keyof O, RequiredKeys<O>>]?: FieldType<O[K]> }>;
 
-export interface GoroutineTemplate {
-  name: string;
-  /** Goroutines started by main at time 0 (0: only started by `spawn`). Default 1. */
-  count?: number;
-  labels?: Record<string, string>;
-  /** runtime.LockOSThread for its whole life: it runs on its own M, which exits with it. */
-  lockOSThread?: boolean;
-  program: Step[];
-}
+/** A source-level frame: the function, its file and the line being executed. */
+export type Frame = ObjectType<typeof FRAME>;
+/** A call stack: the name of an entry in `stacks`, or frames inline (leaf first). */
+export type StackRef = string | Frame[];
 
+/** One step of a goroutine's program: exactly one key names the step (schema.ts STEPS). */
+export type Step = { [K in keyof typeof STEPS]: ObjectType<(typeof STEPS)[K]['fields']> }[keyof typeof STEPS];
+export type BlockReason = (typeof BLOCK_REASONS)[number];
+
+export type Scenario = ObjectType<typeof SCENARIO>;
+export type GoroutineTemplate = Scenario['goroutines'][number];
 /** Threads created outside Go (cgo) that never get an M; sampled only through setitimer. */
-export interface ThreadTemplate {
-  name: string;
-  count?: number;
-  /** Fraction of one CPU the thread keeps busy, in (0, 1]. */
-  busy: number;
-  /** When it starts and how long it lives (default: the whole run). */
-  start?: Duration;
-  life?: Duration;
-}
-
-export interface GCConfig {
-  /** Bytes allocated since the last cycle that start the next one (GOGC-style trigger). */
-  trigger?: Size;
-  /** Also start a cycle at least this often (forced GC); omitted: only by allocation. */
-  period?: Duration;
-  /** Each of the two stop-the-world pauses of a cycle. */
-  stw?: Duration;
-  /** Length of the concurrent mark phase. */
-  mark?: Duration;
-  /** Fraction of GOMAXPROCS running dedicated background mark workers (Go: 0.25). */
-  workers?: number;
-  /** CPU spent in mark assist per byte allocated during the mark phase, in ns per KiB. */
-  assistNsPerKiB?: number;
-}
-
-export type TimerMechanism = 'setitimer' | 'per-thread';
-
-export interface ProfileConfig {
-  hz?: number;
-  timer?: TimerMechanism;
-  /** The kernel tick on which process-wide CPU timers are checked (CONFIG_HZ=250: 4ms). */
-  tick?: Duration;
-  /** Size of the CPU profile's profBuf (Go: 1<<17 words, 1<<14 tags). */
-  profBuf?: { words?: number; tags?: number };
-  /** First expiry of a per-thread timer: uniform in (0, period] (Go) or a full period (before the fix). */
-  firstExpiry?: 'uniform' | 'period';
-  /** How often the profile reader goroutine drains the profBuf (runtime/pprof: 100ms). */
-  readEvery?: Duration;
-}
-
-export type GoRelease = '1.17' | '1.18' | '1.19' | '1.20' | '1.21' | '1.22-dev' | '1.22' | '1.23' | '1.24' | '1.25';
-
-export interface Scenario {
-  name?: string;
-  go?: GoRelease;
-  seed?: number;
-  duration?: Duration;
-  gomaxprocs?: number;
-  stacks?: Record<string, Frame[]>;
-  goroutines: GoroutineTemplate[];
-  threads?: ThreadTemplate[];
-  gc?: GCConfig;
-  profile?: ProfileConfig;
-  /** Overrides of individual release switches (see runtime/releases.ts). */
-  switches?: Record<string, string | number | boolean>;
-  /** Runtime costs on g0, for the scheduler model. */
-  costs?: { schedule?: Duration; gosched?: Duration; newproc?: Duration; findRunnable?: Duration };
-  /** Execution tracing: how often the generational tracer starts a generation (default "1s")
-   *  and how often its CPU-sample reader drains (default "100ms"). */
-  trace?: { period?: Duration; cpuReaderEvery?: Duration };
-  /** Guards against runaway programs: live goroutines beyond `goroutines` (default 100000)
-   *  stop the run with an error naming the spawner. */
-  limits?: { goroutines?: number };
-}
+export type ThreadTemplate = NonNullable<Scenario['threads']>[number];
+export type GCConfig = NonNullable<Scenario['gc']>;
+export type ProfileConfig = NonNullable<Scenario['profile']>;

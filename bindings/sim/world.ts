@@ -1,6 +1,7 @@
 // The simulated runtime's objects: G (goroutine), M (OS thread), P (processor), and a
-// non-Go thread. Plain records; all behaviour lives in sched.ts (the Go scheduler) and
-// kernel.ts (the OS: CPU time and profiling timers).
+// non-Go thread. Plain records; all behaviour lives in the scheduler (sched.ts and the parts
+// it names, each the owner of some of these fields) and kernel.ts (the OS: CPU time and
+// profiling timers).
 //
 // Invariants the scheduler keeps:
 // - an M holds at most one P and a P at most one M (p.m === m iff m.p === p);
@@ -93,8 +94,12 @@ export class P {
   runnext: G | null = null;
   schedtick = 0;
   syscalltick = 0;
+  /** When it entered _Psyscall (sysmon's retake measures from there). */
+  syscallWhen = 0;
   /** Dedicated mark worker running on this P during a GC mark phase. */
   gcWorker: G | null = null;
+  /** The M that stopped at a safe point for the stopped world, to resume with this P. */
+  stoppedM: M | null = null;
   constructor(readonly id: number) {}
 
   runqSize(): number {
@@ -119,7 +124,7 @@ export class M {
   epoch = 0;
   /** Bumped by the kernel on every on/off-CPU transition (per-thread timer expiries). */
   cpuEpoch = 0;
-  /** What to do when the current timed activity ends (a Cont code of sched.ts). */
+  /** What to do when the current timed activity ends (a Cont of agenda.ts). */
   cont = 0;
   /** End time of the current timed activity. */
   until = 0;

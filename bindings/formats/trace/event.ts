@@ -23,7 +23,6 @@ import {
   GoSyscall,
   GoUndetermined,
   GoWaiting,
-  KindBad,
   KindExperimental,
   KindLabel,
   KindLog,
@@ -35,6 +34,7 @@ import {
   KindRegionEnd,
   KindStackSample,
   KindStateTransition,
+  KindSync,
   KindTaskBegin,
   KindTaskEnd,
   METRIC_GOMAXPROCS,
@@ -70,14 +70,15 @@ export interface TraceTables {
 
 /** Consumer of the model: tables before their events, then every event in order. */
 export interface TraceModelSink {
-  /** The tables of the next generation (for Go1.22+ traces Go's Sync event precedes each
-   *  one after the first). */
+  /** The tables of the next generation (for Go1.22+ traces Go's Sync event follows each
+   *  generation's events, so one precedes each generation after the first). */
   generation(t: TraceTables): void;
   event(e: TraceEventView): void;
 }
 
 // ---- the table: per base event type, what it is ----
 
+/** Kind per type (0 = KindBad: not an event of the model). */
 const KIND = new Uint8Array(256);
 /** Fixed transitions: resource (0: not fixed), whether the resource is args[0] (else the
  *  event's own goroutine/proc), from, to, and where the transition's stack is (-1: none;
@@ -120,12 +121,19 @@ for (const [type, res, onArg, from, to, stack] of fixed) {
   TR_TO[type] = to;
   TR_STACK[type] = stack;
 }
+/** The fixed transitions packed for the hot path: resource | onArg<<4 | from<<8 | to<<12 (0: none). */
+const TR_PACKED = new Uint16Array(256);
+for (let t = 0; t < 256; t++) {
+  if (TR_RES[t] !== 0) TR_PACKED[t] = TR_RES[t] | (TR_ON_ARG[t] << 4) | (TR_FROM[t] << 8) | (TR_TO[t] << 12);
+}
 for (const type of [W.EvGoStatus, W.EvGoStatusStack, W.EvProcStatus, W.EvProcSteal]) KIND[type] = KindStateTransition;
 for (const type of [W.EvSTWBegin, W.EvGCBegin, W.EvGCSweepBegin, W.EvGCMarkAssistBegin]) KIND[type] = KindRangeBegin;
 for (const type of [W.EvGCActive, W.EvGCSweepActive, W.EvGCMarkAssistActive]) KIND[type] = KindRangeActive;
 for (const type of [W.EvSTWEnd, W.EvGCEnd, W.EvGCSweepEnd, W.EvGCMarkAssistEnd]) KIND[type] = KindRangeEnd;
 for (const type of [W.EvProcsChange, W.EvHeapAlloc, W.EvHeapGoal]) KIND[type] = KindMetric;
 KIND[W.EvCPUSample] = KindStackSample;
+// Go's reader makes a Sync between generations (its own type, not a wire event before Go1.25).
+KIND[W.EvSync] = KindSync;
 KIND[W.EvGoLabel] = KindLabel;
 KIND[W.EvUserTaskBegin] = KindTaskBegin;
 KIND[W.EvUserTaskEnd] = KindTaskEnd;
@@ -147,6 +155,24 @@ const PROC_OF_STATUS = [ProcUndetermined, ProcRunning, ProcIdle, ProcRunning, Pr
 
 const EMPTY: ArrayLike<number> = [];
 
+/**
+ * The view's reused transition record: resource, id and states are set for each event; reason
+ * and stack are getters reading the event (copy them by name: a spread copies own fields only).
+ */
+class TransitionRecord implements StateTransition {
+  resource = ResourceNone;
+  id = -1;
+  from = 0;
+  to = 0;
+  constructor(private readonly v: TraceEventView) {}
+  get reason(): string {
+    return this.v.transitionReason();
+  }
+  get stack(): number {
+    return this.v.transitionStack();
+  }
+}
+
 export class TraceEventView {
   // ---- the base event (written by the reader before each sink call) ----
   /** Base event type (Go1.22+ wire id). */
@@ -167,15 +193,20 @@ export class TraceEventView {
   // ---- what only the ordering knows ----
   /** GoStatus/ProcStatus/ProcSteal: the state the ordering held before the event. */
   before = 0;
-  /** UserTaskEnd: the ended task's parent and type, from its begin (0, '' when unknown). */
+  /** UserTaskEnd: the ended task's parent and type, from its begin (NoTask, '' when unknown). */
   endedTaskParent = 0;
   endedTaskType = '';
 
-  private readonly tr: StateTransition = { resource: ResourceNone, id: -1, from: 0, to: 0, reason: '', stack: 0 };
+  private readonly tr: StateTransition = new TransitionRecord(this);
   private readonly rg: Range = { name: '', scope: ResourceNone, scopeId: 0 };
+  private readonly tk: Task = { id: 0, parent: 0, type: '' };
+  private readonly rn: Region = { task: 0, type: '' };
+  private readonly lg: Log = { task: 0, category: '', message: '' };
+  private readonly mt: Metric = { name: '', value: 0 };
 
   kind(): EventKind {
-    return KIND[this.type] ?? KindBad;
+    // (Types are bytes: every one has an entry, KindBad for those that are no event.)
+    return KIND[this.type & 255];
   }
 
   /** The base event's name in Go's spec (GoStart, ProcSteal...): for printing, not dispatch. */
@@ -193,23 +224,21 @@ export class TraceEventView {
     return this.tables.string(id) ?? '';
   }
 
-  /** KindStateTransition: which goroutine or proc changes, from and to which state. */
+  /**
+   * KindStateTransition: which goroutine or proc changes, from and to which state. The record's
+   * `reason` and `stack` are read from the event when asked (most consumers never ask).
+   */
   transition(): StateTransition {
     const t = this.tr;
     const type = this.type;
     const a = this.args;
-    t.reason = '';
-    t.stack = 0;
-    const res = TR_RES[type];
-    if (res !== 0) {
+    const pk = TR_PACKED[type];
+    if (pk !== 0) {
+      const res = pk & 15;
       t.resource = res;
-      t.id = TR_ON_ARG[type] === 1 ? a[0] : res === ResourceGoroutine ? this.g : this.p;
-      t.from = TR_FROM[type];
-      t.to = TR_TO[type];
-      const st = TR_STACK[type];
-      if (st === OWN) t.stack = this.stack();
-      else if (st >= 0) t.stack = a[st];
-      if (type === W.EvGoStop || type === W.EvGoBlock) t.reason = this.str(a[0]);
+      t.id = (pk & 16) !== 0 ? a[0] : res === ResourceGoroutine ? this.g : this.p;
+      t.from = (pk >> 8) & 15;
+      t.to = pk >> 12;
       return t;
     }
     switch (type) {
@@ -219,7 +248,6 @@ export class TraceEventView {
         t.id = a[0];
         t.from = this.before;
         t.to = GO_OF_STATUS[a[2]] ?? GoUndetermined;
-        if (type === W.EvGoStatusStack) t.stack = a[3];
         return t;
       case W.EvProcStatus:
         t.resource = ResourceProc;
@@ -235,6 +263,19 @@ export class TraceEventView {
         return t;
     }
     throw new RangeError(`${this.name()} is not a state transition`);
+  }
+
+  /** The transition's reason: GoStop's and GoBlock's reason string, else ''. */
+  transitionReason(): string {
+    return this.type === W.EvGoStop || this.type === W.EvGoBlock ? this.str(this.args[0]) : '';
+  }
+
+  /** The stack the transition happened at (the event's own, or a new goroutine's start), 0: none. */
+  transitionStack(): number {
+    const st = TR_STACK[this.type];
+    if (st === OWN) return this.stack();
+    if (st >= 0) return this.args[st];
+    return this.type === W.EvGoStatusStack ? this.args[3] : 0;
   }
 
   /** KindRange*: the range's name and the resource it is on. */
@@ -280,18 +321,40 @@ export class TraceEventView {
   }
 
   task(): Task {
-    if (this.type === W.EvUserTaskBegin) return { id: this.args[0], parent: this.args[1], type: this.str(this.args[2]) };
-    if (this.type === W.EvUserTaskEnd) return { id: this.args[0], parent: this.endedTaskParent, type: this.endedTaskType };
+    const t = this.tk;
+    if (this.type === W.EvUserTaskBegin) {
+      t.id = this.args[0];
+      t.parent = this.args[1];
+      t.type = this.str(this.args[2]);
+      return t;
+    }
+    if (this.type === W.EvUserTaskEnd) {
+      t.id = this.args[0];
+      t.parent = this.endedTaskParent;
+      t.type = this.endedTaskType;
+      return t;
+    }
     throw new RangeError(`${this.name()} is not a task event`);
   }
 
   region(): Region {
-    if (this.type === W.EvUserRegionBegin || this.type === W.EvUserRegionEnd) return { task: this.args[0], type: this.str(this.args[1]) };
+    if (this.type === W.EvUserRegionBegin || this.type === W.EvUserRegionEnd) {
+      const r = this.rn;
+      r.task = this.args[0];
+      r.type = this.str(this.args[1]);
+      return r;
+    }
     throw new RangeError(`${this.name()} is not a region event`);
   }
 
   log(): Log {
-    if (this.type === W.EvUserLog) return { task: this.args[0], category: this.str(this.args[1]), message: this.str(this.args[2]) };
+    if (this.type === W.EvUserLog) {
+      const l = this.lg;
+      l.task = this.args[0];
+      l.category = this.str(this.args[1]);
+      l.message = this.str(this.args[2]);
+      return l;
+    }
     throw new RangeError(`${this.name()} is not a log event`);
   }
 
@@ -302,15 +365,22 @@ export class TraceEventView {
   }
 
   metric(): Metric {
+    const m = this.mt;
     switch (this.type) {
       case W.EvProcsChange:
-        return { name: METRIC_GOMAXPROCS, value: this.args[0] };
+        m.name = METRIC_GOMAXPROCS;
+        break;
       case W.EvHeapAlloc:
-        return { name: METRIC_HEAP_ALLOC, value: this.args[0] };
+        m.name = METRIC_HEAP_ALLOC;
+        break;
       case W.EvHeapGoal:
-        return { name: METRIC_HEAP_GOAL, value: this.args[0] };
+        m.name = METRIC_HEAP_GOAL;
+        break;
+      default:
+        throw new RangeError(`${this.name()} is not a metric event`);
     }
-    throw new RangeError(`${this.name()} is not a metric event`);
+    m.value = this.args[0];
+    return m;
   }
 
   /** Frames of a stack id of this event's generation, leaf first ([] for 0 or unknown). */

@@ -75,7 +75,8 @@ export const PROC_STATE_NAMES: readonly string[] = ['Undetermined', 'NotExist', 
 export const NoGoroutine = -1;
 export const NoProc = -1;
 export const NoThread = -1;
-export const NoTask = 0;
+/** ^uint64(0), as a double holds it (prints as 18446744073709551615). */
+export const NoTask = 2 ** 64;
 
 // ---- what the view hands out (records reused between events: copy what you keep) ----
 

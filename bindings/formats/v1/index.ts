@@ -1,8 +1,12 @@
-// Public API of the v1 (go 1.19 and earlier) trace reader: parse, validate, count.
+// Public API of the v1 (go 1.5 – 1.21) trace reader: parse, validate, count, and the trace
+// model.
 //
 // Pipeline: wire.ts (bytes -> raw event columns, batches, strings, stacks, frequency) ->
 // order.ts (merge batches as Go 1.19's parser does) -> state.ts (per-G / per-P checks) ->
-// here: the V1Trace. validateV1 stops before building it. The trace keeps the columns (about
+// here: the V1Trace. validateV1 stops before building it. runModelV1 runs the same pipeline
+// with a model (model.ts) attached to the state pass, whose handlers then also hand each event
+// to a TraceModelSink as the Go1.22+ base events Go 1.23's oldtrace makes of it; it builds no
+// V1Trace, and validateV1 does none of that work. The trace keeps the columns (about
 // 40 bytes per event) and builds its `events` array (TraceEvent objects, a few hundred bytes
 // each) only when `events` is first read; countsV1 and forEachEventV1 work from the columns
 // without building the array.
@@ -26,6 +30,8 @@ import { orderV1 } from './order.ts';
 import * as spec from './spec.ts';
 import { checkV1State } from './state.ts';
 import { readV1Wire, type V1Wire } from './wire.ts';
+import { SinkFailure, V1Model } from './model.ts';
+import type { TraceModelSink } from '../trace/event.ts';
 
 // Local bindings: imported bindings compile to getters under some loaders (tsx, vitest),
 // which would sit in the per-event loop.
@@ -59,6 +65,7 @@ export { readV1Header, readV1Wire, eventG, eventP, pcStack, type V1Wire } from '
 export { IdSlots } from './slots.ts';
 export { orderV1, type V1Order } from './order.ts';
 export { checkV1State } from './state.ts';
+export { V1Model, V1Tables, stwReasonOf } from './model.ts';
 
 /** A parsed v1 trace. */
 export interface V1Trace {
@@ -121,17 +128,24 @@ function requireTrace(trace: V1Trace): void {
 /** Event counts by name, as `go tool trace -d` prints them (one line per event). */
 export function countsV1(trace: V1Trace): Record<string, number> {
   requireTrace(trace);
-  const byType = new Float64Array(V1_EVENTS.length);
   const c = COLUMNS.get(trace);
-  if (c !== undefined) {
-    const type = c.w.type;
-    const order = c.order;
-    for (let j = 0; j < order.length; j++) byType[type[order[j]]]++;
-  } else {
-    for (const ev of trace.events) byType[ev.type]++;
-  }
+  if (c !== undefined) return countByName(c.w, c.order);
+  const byType = new Float64Array(V1_EVENTS.length);
+  for (const ev of trace.events) byType[ev.type]++;
+  return byName(byType, trace.version);
+}
+
+/** Events of the merged order by the names `go tool trace -d` prints. */
+function countByName(w: V1Wire, order: Int32Array): Record<string, number> {
+  const byType = new Float64Array(V1_EVENTS.length);
+  const type = w.type;
+  for (let j = 0; j < order.length; j++) byType[type[order[j]]]++;
+  return byName(byType, w.version);
+}
+
+function byName(byType: Float64Array, version: number): Record<string, number> {
   const out: Record<string, number> = {};
-  const names = spec.eventNamesFor(trace.version);
+  const names = spec.eventNamesFor(version);
   for (let t = 0; t < byType.length; t++) if (byType[t] > 0) out[names[t]] = byType[t];
   return out;
 }
@@ -377,4 +391,31 @@ function genericArgs(argNames: readonly string[], A: Float64Array, a: number): R
 
 function str(w: V1Wire, id: number): string {
   return w.strings.get(id) ?? '';
+}
+
+// ---- the trace model (formats/trace/read.ts calls this for go 1.5–1.21 input) ----
+
+/**
+ * Read a v1 trace into the trace model: the sink gets the trace's one generation (its tables),
+ * then every event as the Go1.22+ base events it becomes, as Go 1.23's oldtrace converts it
+ * (state.ts says what each event becomes; model.ts has the conversion's state). Checks as
+ * validateV1 does, in the same pass (on a state error the events before it have been handed
+ * out), and refuses, as Go 1.23 does, a futile wakeup Go 1.19's ordering leaves in the stream
+ * (no block after it; no runtime since 1.11 writes one): there is no base event for it.
+ * Returns the trace's first error, or null. An exception thrown by the sink is not the
+ * trace's: it propagates unchanged.
+ * `counts`, when given, gets the v1 events by the names `go tool trace -d` prints (countsV1),
+ * once the whole trace has been handed out.
+ */
+export function runModelV1(bytes: Uint8Array, sink: TraceModelSink, counts?: (byName: Record<string, number>) => void): TraceError | null {
+  try {
+    const w = readV1Wire(bytes);
+    const o = orderV1(w);
+    checkV1State(w, o, new V1Model(w, o, sink));
+    if (counts !== undefined) counts(countByName(w, o.order));
+    return null;
+  } catch (e) {
+    if (e instanceof SinkFailure) throw e.cause;
+    return guard(e);
+  }
 }

@@ -19,6 +19,8 @@
 // parser does: 1000*major + minor.
 // Who may touch: the v1 format owner. Add rows or version notes; never renumber.
 
+import { traceHeader } from '../version.ts';
+
 /** Trace versions Go's parser reads (1.19 -> 1019); there was never a "go 1.6 trace" header. */
 export const V1_VERSIONS = [1005, 1007, 1008, 1009, 1010, 1011, 1019, 1021] as const;
 export type V1Version = (typeof V1_VERSIONS)[number];
@@ -48,13 +50,8 @@ export function v1Layout(ver: number): V1Layout {
 export const V1_HEADER_119 = 'go 1.19 trace\x00\x00\x00';
 export const V1_HEADER_LEN = 16;
 
-/** Build the 16-byte header for a version (1019 -> "go 1.19 trace\0\0\0"). */
-export function v1Header(version: number): Uint8Array {
-  const text = `go ${Math.floor(version / 1000)}.${version % 1000} trace`;
-  const out = new Uint8Array(V1_HEADER_LEN);
-  for (let i = 0; i < text.length && i < V1_HEADER_LEN; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
+/** Build the 16-byte header for a version (1019 -> "go 1.19 trace\0\0\0"; formats/version.ts). */
+export const v1Header = (version: number): Uint8Array => traceHeader(version - 1000);
 
 /** The first byte of an event: type in the low 6 bits, argument count code in the top 2. */
 export const ARG_COUNT_SHIFT = 6;

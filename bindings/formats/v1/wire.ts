@@ -120,6 +120,13 @@ for (const t of [EvGoSysExit, EvGoWaiting, EvGoInSyscall]) ATTRIBUTION[t] = A_G_
 ATTRIBUTION[EvUserLog] = A_OTHER;
 ATTRIBUTION[EvFutileWakeup] = A_OTHER;
 ATTRIBUTION[EvCPUSample] = A_CPU_SAMPLE;
+/**
+ * GC and STW events are on no G for Go 1.19's parser, but Go 1.23's oldtrace leaves them on the
+ * G last started on their P: that G is kept in one more argument slot, after the type's own
+ * (eventGoG). -1: the type keeps none.
+ */
+const LAST_G_SLOT = new Int8Array(EvCount).fill(-1);
+for (const t of [EvGCStart, EvGCDone, EvGCSTWStart, EvGCSTWDone]) LAST_G_SLOT[t] = argsFor(V1_EVENTS[t], LAYOUT).length;
 
 /** Raw events in file order, as columns (one slot per event). */
 export interface V1Wire {
@@ -144,7 +151,8 @@ export interface V1Wire {
    * Arguments after the timestamp, excluding the event's own stack, packed: event i's are
    * args[argAt[i]...], as many as the type has in the latest layout (argsFor at 1.21; the
    * *Local types as many as the type they are reported as), missing ones 0. CPU samples:
-   * [0, sampled P as a signed number (-1 when none), G].
+   * [0, sampled P as a signed number (-1 when none), G]. GC and STW events have one more: the
+   * G last started on their P (eventGoG).
    */
   args: Float64Array;
   argAt: Uint32Array | Float64Array;
@@ -173,6 +181,15 @@ export interface V1Wire {
 /** Goroutine id of event i. */
 export function eventG(w: V1Wire, i: number): number {
   return w.gSlots.ids[w.gs[i]];
+}
+
+/**
+ * Goroutine of event i as Go 1.23's oldtrace attributes it: eventG, except that GC and STW
+ * events stay on the G last started on their P (Go 1.19 puts them on G 0).
+ */
+export function eventGoG(w: V1Wire, i: number): number {
+  const k = LAST_G_SLOT[w.type[i]];
+  return k >= 0 ? w.args[w.argAt[i] + k] : w.gSlots.ids[w.gs[i]];
 }
 
 /** P of event i: its batch's P (CPU samples: the sampled P, -1 when none). */
@@ -361,6 +378,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
     known[t] = V1_EVENTS[t].since <= ver ? 1 : 0;
     const printed = V1_EVENTS[V1_EVENTS[t].printedAs ?? t];
     reserve[t] = Math.max(argsFor(V1_EVENTS[t], ver).length, argsFor(V1_EVENTS[t], LAYOUT).length, argsFor(printed, LAYOUT).length);
+    if (LAST_G_SLOT[t] >= 0) reserve[t] = LAST_G_SLOT[t] + 1;
   }
 
   // Real traces take ~3-5 bytes per event: usually one allocation, at most a few doublings.
@@ -638,6 +656,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
         break;
       case A_STW:
         g = 0;
+        A[a + LAST_G_SLOT[typ]] = lastG;
         if (A[a] >= stwKinds.kinds.length && stwKinds.unknown === null) {
           semantic = new TraceError(`unknown STW kind ${A[a]}`, off0);
           continue;
@@ -645,6 +664,7 @@ export function readV1Wire(buf: Uint8Array): V1Wire {
         break;
       case A_GLOBAL:
         g = 0;
+        A[a + LAST_G_SLOT[typ]] = lastG;
         break;
       case A_STOPS_G:
         lastG = 0;

@@ -41,6 +41,7 @@ import {
 } from './spec.ts';
 import { IdTable } from './idtable.ts';
 import { goTicksToNs } from './gotime.ts';
+import { goSortFunc } from './gosort.ts';
 
 export interface Frame {
   pc: number;
@@ -83,6 +84,11 @@ export class Generation {
   freq = 0;
   /** Go1.22 traces: (stack, funcID, fileID) of frames whose PC was first seen with other ids. */
   private readonly extraFrames: number[] = [];
+  /**
+   * Go1.22 traces: the frames of each stack that describes some PC otherwise than the first
+   * description of that PC (Go 1.22 keeps every stack's own frames; Go 1.23 one frame per PC).
+   */
+  readonly ownFrames = new Map<number, Frame[]>();
   clock: ClockSnapshot | null = null;
   /** Smallest batch time (ticks), -1 before the first batch. */
   minTs = -1;
@@ -174,7 +180,8 @@ export class Generation {
     }
     const freq = this.freq;
     for (const s of this.cpuSamples) s.time = goTicksToNs(s.time, freq);
-    this.cpuSamples.sort((a, b) => a.time - b.time);
+    // As Go sorts them (its unstable sort decides the order of samples taken at the same time).
+    goSortFunc(this.cpuSamples, (a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
     return null;
   }
 
@@ -251,6 +258,7 @@ export class Generation {
         return this.err(`invalid stack size ${n}, maximum is ${MaxFramesPerStack}`, b.offset + at, b.index);
       }
       const pcs: number[] = [];
+      let own: Frame[] | null = null;
       for (let i = 0; i < n; i++) {
         for (let k = 0; k < 4; k++) {
           const v = this.uv(b, pos, `reading frame ${i + 1}'s ${fieldNames[k]} for stack ${id}`);
@@ -261,12 +269,17 @@ export class Generation {
         pcs.push(f[0]);
         const seen = this.frames.get(f[0]);
         if (seen === undefined) this.frames.set(f[0], { pc: f[0], funcID: f[1], fileID: f[2], line: f[3] });
-        else if (this.table.version === 22 && (seen.funcID !== f[1] || seen.fileID !== f[2])) this.extraFrames.push(id, f[1], f[2]);
+        else if (this.table.version === 22 && (seen.funcID !== f[1] || seen.fileID !== f[2] || seen.line !== f[3])) {
+          if (seen.funcID !== f[1] || seen.fileID !== f[2]) this.extraFrames.push(id, f[1], f[2]);
+          if (own === null) own = pcs.slice(0, -1).map((pc) => this.frames.get(pc)!);
+        }
+        if (own !== null) own.push({ pc: f[0], funcID: f[1], fileID: f[2], line: f[3] });
       }
       if (this.stacks.has(id) || id === 0) {
         return this.err(`multiple stacks with the same ID: id=${id}`, b.offset + at, b.index);
       }
       this.stacks.set(id, pcs);
+      if (own !== null) this.ownFrames.set(id, own);
     }
     return null;
   }

@@ -1,45 +1,37 @@
 // The layered Go1.22+ reader: bytes → batches → generations → ordering → events.
 //
-// Layout: V2Core takes complete batches in input order. Batches of one generation are
-// collected into a Generation; the first batch of generation N+1 closes generation N,
-// which is then checked (frequency, stack strings) and ordered: one cursor per M walks
-// that M's batches in order, a min-heap on timestamps picks which M to try first, and
-// when the head cannot advance the others are tried in timestamp order (Go's frontier
-// algorithm). CPU samples are merged in by time. Optionally (validation) the ordered
-// events pass through the validation layer (check.ts) before the sink.
-// Go 1.22/1.23's reader is the model: the Ms of a generation enter the frontier in the
-// order of their first batch (Go 1.22/1.23 use map order, random when first events tie;
-// Go 1.24+ use this order); a generation with nothing to hand out is an error; a table
-// batch cut where a value starts ends the trace (Go's io.EOF, see generation.ts).
-//
-// Invariants: memory is bounded by one generation plus one batch (the input of a
-// finished generation is dropped, and in incremental mode its events are handed out in
-// slices as they are ordered); every error is a TraceError thrown inside and
-// returned at the API boundary; a read error after a generation has started surfaces
-// only after that generation is ordered (Go's deferred "spill" error), so an ordering
-// error earlier in the trace wins, as in Go.
-// Owner: the Go1.22+ format (bindings/formats/v2/); other modules import index.ts only.
+// Owns: V2Core (complete batches in input order → generations → ordered events to a sink) and
+// V2Loop, the ONE read loop over wire bytes (header, then batches framed as soon as their bytes
+// are there), driven synchronously over a whole buffer (runV2 here) or asynchronously over
+// chunks (stream.ts). runV2Raw feeds the same core batches framed by a text trace's lines.
+// Layout of V2Core: batches of one generation are collected into a Generation; the first batch
+// of generation N+1 closes generation N, which is then checked (frequency, stack strings) and
+// ordered by its Frontier (frontier.ts: one cursor per M, Go's frontier algorithm, CPU samples
+// merged in by time) through the Ordering (order.ts). The ordered events go to the sink; with
+// `check` or a model sink they also pass through the model adapter (model.ts: one reused
+// TraceEventView), whose consumers are the validation layer (check.ts) and the caller's model
+// sink, in that order, before the caller's V2Sink sees the event.
+// Go 1.22/1.23's reader is the model: a generation with nothing to hand out is an error; a
+// table batch cut where a value starts ends the trace (Go's io.EOF, see generation.ts).
+// Invariants: memory is bounded by one generation plus one batch (the input of a finished
+// generation is dropped, and in incremental mode its events are handed out in slices as they
+// are ordered); every error is a TraceError thrown inside and returned at the API boundary; a
+// read error after a generation has started surfaces only after that generation is ordered
+// (Go's deferred "spill" error), so an ordering error earlier in the trace wins, as in Go.
+// Who may touch: the Go1.22+ format owner (bindings/formats/v2/); other modules import index.ts.
 
 import type { UvarintResult } from '../uvarint.ts';
 import { TraceError } from '../event.ts';
 import { bytesOrError, inputError } from '../input.ts';
-import { BatchFramer, READ_EOF, READ_OK, type Batch } from './batch.ts';
-import { BatchCursor, heapRemove, siftDown, siftUp } from './cursor.ts';
+import type { TraceModelSink } from '../trace/event.ts';
+import { BatchFramer, READ_EOF, READ_MORE, READ_OK, type Batch } from './batch.ts';
+import { Frontier } from './frontier.ts';
 import { Generation } from './generation.ts';
 import { Ordering, type EventArgs, type OrderSink } from './order.ts';
+import { ModelAdapter, ModelTee } from './model.ts';
 import { nullSink, type V2Sink } from './sinks.ts';
 import { TraceChecker } from './check.ts';
-import {
-  EvCPUSample,
-  EvEventBatch,
-  EvExperimentalBatch,
-  GO125,
-  HeaderSize,
-  NoThreadWire,
-  parseHeader,
-  tableFor,
-  type VersionTable,
-} from './spec.ts';
+import { EvEventBatch, EvExperimentalBatch, HeaderSize, NoThreadWire, parseHeader, tableFor, type VersionTable } from './spec.ts';
 import { encodeRawEvent, rawEventSize, type RawTrace } from './raw.ts';
 
 /**
@@ -68,10 +60,31 @@ function tableArgs(t: VersionTable): TableArgs {
   return r;
 }
 
+/** Events to the model adapter first (the validation layer may refuse them), then to a V2Sink. */
+class CheckedSink implements V2Sink {
+  constructor(
+    private readonly first: ModelAdapter,
+    private readonly then: V2Sink,
+  ) {}
+  generation(g: Generation): void {
+    this.first.generation(g);
+    this.then.generation(g);
+  }
+  generationEnd(g: Generation): void {
+    this.first.generationEnd();
+    this.then.generationEnd?.(g);
+  }
+  event(type: number, time: number, g: number, p: number, m: number, args: EventArgs, offset: number): void {
+    this.first.event(type, time, g, p, m, args, offset);
+    this.then.event(type, time, g, p, m, args, offset);
+  }
+}
+
 /**
  * Batches in, ordered events out (to a V2Sink). One per trace.
  * With `check`, the ordered events also pass through the validation layer (check.ts, Go's
- * testtrace validator) before the sink: what gotracevalidate accepts, not only Go's reader.
+ * testtrace validator): what gotracevalidate accepts, not only Go's reader. With `model`, they
+ * also go to that model sink (after the validation layer, before `sink`).
  */
 export class V2Core implements OrderSink {
   readonly order: Ordering;
@@ -79,6 +92,7 @@ export class V2Core implements OrderSink {
   private readonly u: UvarintResult = { value: 0, len: 0 };
   private readonly targs: TableArgs;
   private readonly sink: V2Sink;
+  private readonly frontier: Frontier;
   /** Some batch was seen (a trace with none has no frequency: Go refuses it). */
   private sawBatch = false;
 
@@ -86,12 +100,22 @@ export class V2Core implements OrderSink {
     readonly table: VersionTable,
     sink: V2Sink,
     check = false,
+    model: TraceModelSink | null = null,
   ) {
     this.order = new Ordering(table, this);
-    this.sink = check ? new TraceChecker(sink, this.order) : sink;
+    const models: TraceModelSink[] = [];
+    if (check) models.push(new TraceChecker(this.order));
+    if (model !== null) models.push(model);
+    let out = sink;
+    if (models.length > 0) {
+      const adapter = new ModelAdapter(models.length === 1 ? models[0] : new ModelTee(models), this.order);
+      out = sink === nullSink ? adapter : new CheckedSink(adapter, sink);
+    }
+    this.sink = out;
     // The ordering's fast path checks table ids itself and feeds the sink directly.
-    this.order.out = this.sink === nullSink ? null : this.sink;
+    this.order.out = out === nullSink ? null : out;
     this.targs = tableArgs(table);
+    this.frontier = new Frontier(table, this.order, out, this.u);
   }
 
   /**
@@ -199,11 +223,8 @@ export class V2Core implements OrderSink {
     this.addToCurrent(b);
   }
 
+  /** The generation being ordered. */
   private gen!: Generation;
-  // The generation being ordered.
-  private frontier: BatchCursor[] = [];
-  private ci = 0;
-  private readonly cpuArgs: EventArgs = [0, 0, 0, 0];
 
   private runGeneration(g: Generation): void {
     this.startGeneration(g);
@@ -216,115 +237,19 @@ export class V2Core implements OrderSink {
     this.gen = g;
     this.order.beginGeneration(g);
     this.sink.generation(g);
-    const table = this.table;
-    const freq = g.freq;
-    const u = this.u;
-    const frontier: BatchCursor[] = [];
-    this.frontier = frontier;
-    this.ci = 0;
-    for (const m of g.batchMs) {
-      const c = new BatchCursor(m, g.batches.get(m)!, table, freq, g.gen, u);
-      if (c.next()) {
-        frontier.push(c);
-        siftUp(frontier, frontier.length - 1);
-      }
-    }
-    // Go 1.22/1.23's reader needs something to hand out in every generation it reads (from
-    // Go 1.24 on, every generation starts with a Sync event, and an empty one is fine).
-    if (frontier.length === 0 && g.cpuSamples.length === 0 && this.table.version < GO125) {
-      throw new TraceError(`broken trace: frontier is empty: [gen=${g.gen}]`, g.firstOffset, g.gen, g.firstBatch);
-    }
+    this.frontier.start(g);
   }
 
-  /** Order up to about `budget` (an int) events of the current generation; true when it is done. */
+  /** Order up to about `budget` events of the current generation; true when it is done. */
   private orderSome(budget: number): boolean {
-    budget |= 0;
-    const g = this.gen;
-    const frontier = this.frontier;
-    const cpu = g.cpuSamples;
-    let ci = this.ci;
-    const cpuArgs = this.cpuArgs;
-    const order = this.order;
-    // Earliest time among the head's children: while the head's next event is not later,
-    // the heap needs no work. Only the head moves in the common case, so this changes
-    // only when the heap is rearranged.
-    let childMin = childMinOf(frontier);
-    for (;;) {
-      if (--budget < 0) {
-        this.ci = ci;
-        return false;
-      }
-      if (ci < cpu.length && (frontier.length === 0 || cpu[ci].time < frontier[0].time)) {
-        const s = cpu[ci++];
-        cpuArgs[0] = s.stack;
-        // Go's reader does not look the sample's stack up; its validator does (check.ts).
-        this.sink.event(EvCPUSample, s.time, s.g, s.p, s.m, cpuArgs, s.offset);
-        continue;
-      }
-      if (frontier.length === 0) break;
-      // The common case: the M with the earliest event can go.
-      let c = frontier[0];
-      if (order.tryAdvance(c) || order.advance(c)) {
-        if (c.next()) {
-          // Still the earliest? Then the heap is unchanged (the usual case for a busy M).
-          if (childMin < c.time) {
-            siftDown(frontier, 0);
-            childMin = childMinOf(frontier);
-          }
-        } else {
-          heapRemove(frontier, 0);
-          childMin = childMinOf(frontier);
-        }
-        continue;
-      }
-      // Rare: try the others in timestamp order (a sorted array is still a heap).
-      frontier.sort((a, b) => a.time - b.time);
-      let advanced = false;
-      for (let i = 1; i < frontier.length; i++) {
-        c = frontier[i];
-        if (order.tryAdvance(c) || order.advance(c)) {
-          if (c.next()) {
-            if (siftUp(frontier, i) === i) siftDown(frontier, i);
-          } else {
-            heapRemove(frontier, i);
-          }
-          advanced = true;
-          break;
-        }
-      }
-      if (!advanced) throw this.stuck(g, frontier);
-      childMin = childMinOf(frontier);
-    }
-    // Done: drop the generation's bytes (its tables stay for whoever kept the Generation).
-    this.ci = ci;
-    this.frontier = [];
-    // (Cursors the ordering still points at keep these lists: empty them too.)
-    for (const list of g.batches.values()) list.length = 0;
-    g.batches.clear();
+    if (!this.frontier.run(budget)) return false;
+    this.sink.generationEnd?.(this.gen);
     return true;
   }
 
-  private stuck(g: Generation, frontier: BatchCursor[]): TraceError {
-    const parts: string[] = [];
-    for (const c of frontier.slice(0, 8)) {
-      const spec = this.table.specs[c.type]!;
-      let s = `M ${c.m} [${spec.name} time=${c.time}`;
-      for (let i = 1; i < spec.args.length; i++) s += ` ${spec.args[i]}=${c.args[i - 1]}`;
-      parts.push(s + ']');
-    }
-    if (frontier.length > 8) parts.push(`... ${frontier.length - 8} more`);
-    const c = frontier[0];
-    return new TraceError(
-      `broken trace: failed to advance: frontier: [gen=${g.gen}] ${parts.join(' ')}`,
-      c.offset,
-      g.gen,
-      c.batch,
-    );
-  }
-
-  private checkStack(type: number, id: number, offset: number, batch = this.order.batchIndex): void {
+  private checkStack(type: number, id: number, offset: number): void {
     if (id !== 0 && !this.gen.stacks.has(id)) {
-      throw new TraceError(`found invalid stack ID ${id} for event ${this.table.specs[type]!.name}`, offset, this.gen.gen, batch);
+      throw new TraceError(`found invalid stack ID ${id} for event ${this.table.specs[type]!.name}`, offset, this.gen.gen, this.order.batchIndex);
     }
   }
 
@@ -355,14 +280,105 @@ export class V2Core implements OrderSink {
   }
 }
 
-/** Smallest time among the root's children of a heap of cursors (Infinity: none). */
-function childMinOf(h: BatchCursor[]): number {
-  const n = h.length;
-  if (n < 2) return Infinity;
-  const a = h[1].time;
-  if (n < 3) return a;
-  const b = h[2].time;
-  return b < a ? b : a;
+// ---- the one read loop over wire bytes ----
+
+/** V2Loop.step: more input needed; a generation waits for V2Core.pump (incremental); the end. */
+export const LOOP_MORE = 0;
+export const LOOP_PENDING = 1;
+export const LOOP_DONE = 2;
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The unread tail of buf (from pos) followed by the next chunk. Batches already read keep
+ * views of the old buffer, so it is never written to. A caller's chunk may be reused after
+ * we return, so it is copied unless it is the caller's whole input and nothing is left over.
+ */
+function appendChunk(buf: Uint8Array, pos: number, chunk: Uint8Array, whole: boolean): Uint8Array {
+  const tail = buf.subarray(pos);
+  if (tail.length === 0 && whole) return chunk;
+  const next = new Uint8Array(tail.length + chunk.length);
+  next.set(tail, 0);
+  next.set(chunk, tail.length);
+  return next;
+}
+
+/**
+ * Wire bytes in (whole or in chunks), batches out into a V2Core made once the header is read.
+ * feed() adds input, end() says there is no more, step() frames and adds as many batches as
+ * the bytes allow. Memory: the unread tail (at most one batch) plus what the core holds.
+ */
+export class V2Loop {
+  core: V2Core | null = null;
+  private framer: BatchFramer | null = null;
+  private buf: Uint8Array = NO_BYTES;
+  /** Input offset of buf[0]. */
+  private base = 0;
+  private final = false;
+  private done = false;
+
+  /** `make` builds the core for the trace's version table (called once, after the header). */
+  constructor(private readonly make: (t: VersionTable) => V2Core) {}
+
+  /** Add a chunk; `whole`: it is the caller's whole input (kept without a copy when possible). */
+  feed(chunk: Uint8Array, whole = false): void {
+    const f = this.framer;
+    const pos = f !== null ? f.pos : 0;
+    this.buf = appendChunk(this.buf, pos, chunk, whole);
+    this.base += pos;
+    if (f !== null) f.pos = 0;
+  }
+
+  /** No more input will come. */
+  end(): void {
+    this.final = true;
+  }
+
+  /** Frame and add batches as far as the input goes. Throws TraceError. */
+  step(): number {
+    let core = this.core;
+    if (core !== null && core.pending) return LOOP_PENDING;
+    if (this.done) return LOOP_DONE;
+    const buf = this.buf;
+    const final = this.final;
+    if (core === null) {
+      const v = parseHeader(buf, buf.length);
+      if (v === 0 && !final) return LOOP_MORE;
+      if (v <= 0) throw new TraceError('bad file format: not a Go execution trace?', 0);
+      const t = tableFor(v);
+      if (!t) throw new TraceError(`unknown or unsupported trace version go 1.${v}`, 0);
+      core = this.core = this.make(t);
+      this.framer = new BatchFramer(t);
+      this.framer.pos = HeaderSize;
+    }
+    const framer = this.framer!;
+    for (;;) {
+      const r = framer.read(buf, buf.length, this.base, final);
+      if (r === READ_OK) {
+        core.addBatch(framer.batch!);
+        if (core.pending) return LOOP_PENDING;
+        continue;
+      }
+      if (r === READ_MORE) return LOOP_MORE;
+      if (r === READ_EOF) {
+        if (!final) return LOOP_MORE;
+        core.end(null);
+      } else {
+        core.end(r as TraceError);
+      }
+      this.done = true;
+      return core.pending ? LOOP_PENDING : LOOP_DONE;
+    }
+  }
+
+  /** Run to the end of what was fed (after end(): of the input), ordering pending generations whole. */
+  drain(): number {
+    for (;;) {
+      const r = this.step();
+      if (r !== LOOP_PENDING) return r;
+      this.core!.pump(1 << 30);
+    }
+  }
 }
 
 /** Result of a synchronous run. */
@@ -372,42 +388,23 @@ export interface V2RunResult {
   error: TraceError | null;
 }
 
-function headerError(bytes: Uint8Array): TraceError | VersionTable {
-  const v = parseHeader(bytes, bytes.length);
-  if (v <= 0) return new TraceError('bad file format: not a Go execution trace?', 0);
-  const t = tableFor(v);
-  if (!t) return new TraceError(`unknown or unsupported trace version go 1.${v}`, 0);
-  return t;
-}
-
 /**
  * Synchronous core on a whole buffer: frame, assemble, order; events go to `sink`.
- * `check` adds the validation layer (see V2Core).
+ * `check` adds the validation layer, `model` a model sink (see V2Core).
  */
-export function runV2(bytes: Uint8Array, sink: V2Sink, check = false): V2RunResult {
+export function runV2(bytes: Uint8Array, sink: V2Sink, check = false, model: TraceModelSink | null = null): V2RunResult {
   const b = bytesOrError(bytes);
   if (b instanceof TraceError) return { version: 0, error: b };
-  bytes = b;
-  const t = headerError(bytes);
-  if (t instanceof TraceError) return { version: 0, error: t };
-  const core = new V2Core(t, sink, check);
-  const framer = new BatchFramer(t);
-  framer.pos = HeaderSize;
+  const loop = new V2Loop((t) => new V2Core(t, sink, check, model));
+  loop.feed(b, true);
+  loop.end();
   try {
-    for (;;) {
-      const r = framer.read(bytes, bytes.length, 0, true);
-      if (r === READ_OK) {
-        core.addBatch(framer.batch!);
-        continue;
-      }
-      core.end(r === READ_EOF ? null : (r as TraceError));
-      break;
-    }
+    loop.drain();
   } catch (e) {
-    if (e instanceof TraceError) return { version: t.version, error: e };
+    if (e instanceof TraceError) return { version: loop.core?.table.version ?? 0, error: e };
     throw e;
   }
-  return { version: t.version, error: null };
+  return { version: loop.core!.table.version, error: null };
 }
 
 /**
@@ -415,10 +412,10 @@ export function runV2(bytes: Uint8Array, sink: V2Sink, check = false): V2RunResu
  * (the size argument is not trusted), then assembled and ordered like wire batches.
  * Offsets are those of the canonical wire encoding of the same text.
  */
-export function runV2Raw(trace: RawTrace, sink: V2Sink, check = false): V2RunResult {
+export function runV2Raw(trace: RawTrace, sink: V2Sink, check = false, model: TraceModelSink | null = null): V2RunResult {
   const t = typeof trace === 'object' && trace !== null && Array.isArray(trace.events) ? tableFor(trace.version) : undefined;
   if (t === undefined) return { version: 0, error: inputError('a RawTrace {version, events} from parseTextTrace or decodeRaw', trace) };
-  const core = new V2Core(t, sink, check);
+  const core = new V2Core(t, sink, check, model);
   let offset = HeaderSize;
   let index = 0;
   try {
@@ -467,4 +464,3 @@ export function runV2Raw(trace: RawTrace, sink: V2Sink, check = false): V2RunRes
   }
   return { version: t.version, error: null };
 }
-

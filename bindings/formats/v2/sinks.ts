@@ -15,6 +15,8 @@ export interface V2Sink {
   /** Called once per generation before its events. */
   generation(g: Generation): void;
   event(type: number, time: number, g: number, p: number, m: number, args: EventArgs, offset: number): void;
+  /** Optional: every event of generation g has been handed out (Go's reader makes a Sync here). */
+  generationEnd?(g: Generation): void;
 }
 
 /** What EventBuilder needs per event type, computed once per version table. */

@@ -326,13 +326,8 @@ export function tableFor(version: number): VersionTable | undefined {
   return undefined;
 }
 
-/** Header bytes: "go 1.NN trace\0\0\0" (16 bytes). */
-export function headerFor(version: V2Version): Uint8Array {
-  const s = `go 1.${version} trace\x00\x00\x00`;
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
+/** Header bytes: "go 1.NN trace\0\0\0" (16 bytes; formats/version.ts). */
+export { traceHeader as headerFor } from '../version.ts';
 
 export const HeaderSize = 16;
 

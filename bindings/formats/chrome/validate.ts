@@ -10,7 +10,8 @@
 // inside another ends inside it); sf/esf name an entry of stackFrames; every stackFrames entry
 // has a name and a parent that exists, with no cycles.
 // Messages start with the event's index ("traceEvents[12]: ...") or "stackFrames[id]".
-// Browser-safe: no Node built-ins. Who may touch: the export owner.
+// The export's tests run it on every export. Browser-safe: no Node built-ins.
+// Who may touch: the export owner.
 
 /** Phases of the Trace Event Format. */
 export const KNOWN_PHASES: ReadonlySet<string> = new Set([

@@ -1,0 +1,156 @@
+// The generational tracer's buffers and batches, and the order in which they reach the sink
+// (runtime/trace2buf.go's traceWriter and traceBuf, trace2event.go's event encoding).
+//
+// Owns: the tracer's clock (the last tick handed out), the per-M batch being filled in the
+// current and the previous generation (a WASM traceBuf each, recycled through a pool), the
+// generation being written to the sink and the finished batches of later ones, and the
+// bytes/batches/events figures of the stats.
+// Invariants:
+// - ticks are strictly increasing across the whole trace (TICKS_PER_NS per nanosecond, +1 on
+//   a tie), so the reader's timestamp order is the order the tracer wrote things in;
+// - a batch's time is its first event's tick; a batch holds events of one M and one
+//   generation only, and is flushed when the next event does not fit, or at the end of its
+//   generation (flushGen);
+// - the sink gets the header, then generation after generation, never interleaved: batches
+//   of a generation later than the one being written wait in `queued` until genDone.
+// Who may touch what: every part writes timed events through ev() (inside the M's critical
+// section, see sections.ts) and structural batches through batch(); only the generations
+// (gen.ts) call flushGen and genDone.
+
+import type { Core } from '../../core/wasm.ts';
+import { TraceBuf } from '../../core/tracebuf.ts';
+import * as V2 from '../../formats/v2/index.ts';
+import type { TraceSink } from '../tracer.ts';
+import type { TraceV2 } from '../tracev2.ts';
+
+const { NoThread, batchHeaderSize, writeBatchHeader } = V2;
+
+export const TICKS_PER_NS = 64;
+const BUF_BYTES = 64 * 1024 - 64;
+/** The largest timed event the tracer writes: a header byte and up to 6 varint arguments. */
+export const MAX_EVENT = 1 + 11 * 6;
+
+interface MBuf {
+  mid: number;
+  gen: number;
+  tb: TraceBuf;
+  used: boolean;
+  /** Tick of the batch's first event. */
+  t0: number;
+}
+
+export class BatchWriter {
+  private lastTick = 0;
+  /** Per-M batches of the current and the previous generation (index gen % 2). */
+  private readonly bufs: Map<number, MBuf>[] = [new Map(), new Map()];
+  private readonly pool: TraceBuf[] = [];
+  /** Output: generation being written to the sink, and later generations' finished batches. */
+  private outGen = 1;
+  private readonly queued = new Map<number, Uint8Array[]>();
+
+  constructor(
+    private readonly t: TraceV2,
+    private readonly core: Core,
+    private readonly sink: TraceSink,
+  ) {}
+
+  tick(now: number): number {
+    let t = now * TICKS_PER_NS;
+    if (t <= this.lastTick) t = this.lastTick + 1;
+    this.lastTick = t;
+    return t;
+  }
+
+  /** The trace header, first of everything. */
+  header(bytes: Uint8Array): void {
+    this.out(1, bytes);
+    this.outGen = 1;
+  }
+
+  private out(gen: number, bytes: Uint8Array): void {
+    if (gen === this.outGen) {
+      this.t.stats.bytes += bytes.length;
+      this.sink(bytes);
+      return;
+    }
+    let q = this.queued.get(gen);
+    if (!q) this.queued.set(gen, (q = []));
+    q.push(bytes);
+  }
+
+  /** A generation is complete: everything of the next one may go out. */
+  genDone(gen: number): void {
+    this.outGen = gen + 1;
+    const q = this.queued.get(this.outGen);
+    if (q) {
+      this.queued.delete(this.outGen);
+      for (const b of q) this.out(this.outGen, b);
+    }
+  }
+
+  batch(gen: number, m: number | bigint, time: number, payload: Uint8Array): void {
+    const hdr = new Uint8Array(batchHeaderSize(gen, m, time, payload.length));
+    writeBatchHeader(hdr, 0, gen, m, time, payload.length);
+    const all = new Uint8Array(hdr.length + payload.length);
+    all.set(hdr, 0);
+    all.set(payload, hdr.length);
+    this.t.stats.batches++;
+    this.out(gen, all);
+  }
+
+  private newTB(): TraceBuf {
+    const tb = this.pool.pop() ?? TraceBuf.create(this.core, BUF_BYTES);
+    tb.reset();
+    return tb;
+  }
+
+  private flushBuf(b: MBuf): void {
+    if (b.used) this.batch(b.gen, b.mid === -1 ? NoThread : b.mid, b.t0, b.tb.bytes().slice());
+    b.used = false;
+    b.tb.reset();
+  }
+
+  /** The M's batch in the current generation with room for n bytes (for an event at tick ts). */
+  private room(mid: number, n: number, ts: number): MBuf {
+    const gen = this.t.gen;
+    const map = this.bufs[gen % 2];
+    let b = map.get(mid);
+    if (!b) {
+      b = { mid, gen, tb: this.newTB(), used: false, t0: 0 };
+      map.set(mid, b);
+    }
+    if (b.used && !b.tb.ensure(n)) this.flushBuf(b);
+    if (!b.used) {
+      b.used = true;
+      b.t0 = ts;
+      b.tb.lastTs = ts;
+    }
+    return b;
+  }
+
+  /** One more event of this type in the stats, under the name of the version's spec table. */
+  count(type: number): void {
+    const events = this.t.stats.events;
+    const name = this.t.table.specs[type]!.name;
+    events[name] = (events[name] ?? 0) + 1;
+  }
+
+  /** Write a timed event (args after dt) on thread mid's batch of the current generation. */
+  ev(mid: number, type: number, now: number, args: (number | bigint)[]): void {
+    const ts = this.tick(now);
+    const b = this.room(mid, MAX_EVENT, ts);
+    if (!b.tb.timedEvent(type, false, ts, 0, args)) throw new Error(`tracev2: event ${type} does not fit an empty batch`);
+    this.count(type);
+  }
+
+  /** The per-M batches of generation gen go out; their buffers go back to the pool. */
+  flushGen(gen: number): void {
+    const map = this.bufs[gen % 2];
+    for (const b of map.values()) {
+      if (b.gen !== gen) continue;
+      this.flushBuf(b);
+      this.pool.push(b.tb);
+      map.delete(b.mid);
+    }
+  }
+}

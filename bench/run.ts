@@ -1,5 +1,5 @@
 // npm run bench: every suite, printed as tables and written to bench/results/*.json.
-// `npm run bench -- core|sim|trace|parse|export|sweep|queue` runs one suite.
+// `npm run bench -- core|sim|trace|parse|export|sweep|queue|goals` runs one suite.
 import { coreBench } from './core.ts';
 import { simBench, magnitudeTable } from './sim.ts';
 import { traceBench, memoryBench } from './trace.ts';
@@ -8,6 +8,7 @@ import { parseBench, markdown } from './parse.ts';
 import { exportBench } from './export.ts';
 import { sweepBench, TRACE_GRID } from './sweep.ts';
 import { queueBench } from './queue.ts';
+import { goalsBench, goalsMarkdown, writeGoals } from './goals.ts';
 
 const only = process.argv[2];
 const want = (s: string) => !only || only === s;
@@ -66,4 +67,12 @@ if (want('queue')) {
   const rows = [...(await queueBench()), ...(await queueBench({ grid: TRACE_GRID, seeds: 0 }))];
   table('queued sweeps: local pool vs worker processes on one Redis (bench/results/queue.json)', ['grid', 'processes', 'threads', 'runs', 'wall ms', 'runs/s', 'simulated s per wall s'], rows.map((r) => [r.name, r.processes, r.threads, r.runs, r.wall_ms, r.runs_per_s, r.sim_s_per_wall_s]));
   writeResults('queue.json', rows as never);
+}
+
+if (want('goals')) {
+  // Issue 13's goals, each against its anchor measured now (bench/goals.ts).
+  const rows = await goalsBench();
+  console.log('\ngoals: whole processes, medians, anchors measured in this run (bench/results/goals.json)');
+  console.log(goalsMarkdown(rows));
+  writeGoals(rows);
 }

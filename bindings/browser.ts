@@ -3,8 +3,10 @@
 // inlined (base64); the bundle resolves ./core/wasm.ts to ./core/wasm-browser.ts.
 //
 //   import { simulate, DEFAULT_SCENARIO, traceSummary, isolated } from './gotracesim-browser.js';
-//   const { summary, trace } = simulate(DEFAULT_SCENARIO, { trace: true });
+//   const { summary, trace, profile, truth } = simulate(DEFAULT_SCENARIO, { trace: true });
 //   const s = await traceSummary(trace);
+//   const view = profileView(profile, truth);   // flame graphs and top functions, as the report's
+//   const { timeline } = timelineOf(trace);      // the report's timeline data
 //
 // The simulator needs a shared WebAssembly.Memory, which browsers grant only to cross-origin
 // isolated pages (served with Cross-Origin-Opener-Policy: same-origin and
@@ -21,6 +23,9 @@ export { RELEASES, GO_RELEASES, DEFAULT_RELEASE } from './scenario/releases.ts';
 export { encodeProfile, decodeProfile } from './formats/pprof.ts';
 export { loadCore, coreModule, setCoreModule, type Core } from './core/wasm-browser.ts';
 export type { Scenario } from './scenario/scenario.ts';
+// The report's views, computed in the page (drawn by /vendor/views.js: GtsFlame, GtsTimeline).
+export { profileView, type ProfileView } from './app/report-profile.ts';
+export { timelineOf, type TimelineData } from './app/report-timeline.ts';
 
 /** Whether this page may use shared memory (and so run the simulator). */
 export function isolated(): boolean {

@@ -10,6 +10,7 @@ import { workerCmd } from './cli/worker-cmd.ts';
 import { dumpCmd, statsCmd, validateCmd } from './cli/trace-cmds.ts';
 import { exportChromeCommand } from './app/chrome-cli.ts';
 import { reportCommand } from './app/report-cli.ts';
+import { serveCmd } from './cli/serve-cmd.ts';
 
 const [cmd, ...rest] = process.argv.slice(2);
 switch (cmd) {
@@ -50,6 +51,9 @@ switch (cmd) {
     break;
   case 'report':
     process.exitCode = await withSignals((signal) => reportCommand(rest, undefined, signal));
+    break;
+  case 'serve':
+    await serveCmd(rest);
     break;
   default:
     fail(EXIT.usage, `unknown command "${cmd}"\n\n${USAGE}`);

@@ -7,13 +7,18 @@
 // them) and Go's own text tests read from GOROOT (test/data.ts).
 import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'fflate';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  TID_G0,
   TID_GC,
   TID_P0,
   TID_STW,
+  DEFAULT_COUNTER_RESOLUTION,
+  TrackFilter,
+  type TrackSink,
   toChromeTrace,
   writeChromeTrace,
   type ChromeEvent,
@@ -36,15 +41,23 @@ const dir = mkdtempSync(join(tmpdir(), 'gts-chrome-'));
 
 const fixture = (name: V1Fixture) => fixtureTrace(name);
 
+/** The goroutine of an execution slice: its name is "G<id>" or "G<id> <start function>". */
+function gOf(e: ChromeEvent): number {
+  const m = /^G(\d+)( |$)/.exec(e.name);
+  if (!m) throw new Error(`not a goroutine slice: ${e.name}`);
+  return Number(m[1]);
+}
+
 /** What an export contains, counted by kind. */
 function tally(t: ChromeTrace) {
   const evs = t.traceEvents;
   const by = (f: (e: ChromeEvent) => boolean) => evs.filter(f);
   const threadNames = new Map<number, string>();
   for (const e of evs) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(e.tid!, String(e.args!.name));
-  const goroutine = by((e) => e.ph === 'X' && e.cat === 'goroutine');
+  // Execution slices are the X events without a category (the layout's rule: tracks.ts).
+  const goroutine = by((e) => e.ph === 'X' && e.cat === undefined);
   const perG = new Map<number, number>();
-  for (const e of goroutine) perG.set(e.args!.g as number, (perG.get(e.args!.g as number) ?? 0) + 1);
+  for (const e of goroutine) perG.set(gOf(e), (perG.get(gOf(e)) ?? 0) + 1);
   return {
     threadNames,
     goroutine,
@@ -110,7 +123,7 @@ function matchStarts(slices: ChromeEvent[], starts: { g: number; p: number; ts: 
   };
   for (const s of starts) push(byG, s.g, s);
   const ours = new Map<number, { p: number; ts: number }[]>();
-  for (const e of slices) push(ours, e.args!.g as number, { p: e.tid! - TID_P0, ts: Math.round(e.ts! * 1000) });
+  for (const e of slices) push(ours, gOf(e), { p: e.tid! - TID_P0, ts: Math.round(e.ts! * 1000) });
   const problems: string[] = [];
   let moved = 0;
   for (const [g, want] of byG) {
@@ -287,7 +300,7 @@ describe('export of the real Go 1.19 fixtures', () => {
     }
     expect(inSyscall.size).toBe(0);
     for (const [g, t0] of open) want.push(`${g}@${t0}-${last}:end of trace`);
-    const got = tally(get('mixed')).goroutine.map((e) => `${e.args!.g}@${Math.round(e.ts! * 1000)}-${Math.round((e.ts! + e.dur!) * 1000)}:${e.args!.end}`);
+    const got = tally(get('mixed')).goroutine.map((e) => `${gOf(e)}@${Math.round(e.ts! * 1000)}-${Math.round((e.ts! + e.dur!) * 1000)}:${e.args!.end}`);
     // Per goroutine in time order: the same end, at the same times or 1 ns later (moved as
     // Go's reader moves events: see MOVED_STARTS; 2 ends of mixed moved).
     const parse = (x: string) => {
@@ -410,14 +423,16 @@ describe('export of the real Go 1.19 fixtures', () => {
     expect(c.taskE[0].id).toBe(c.taskB[0].id);
   });
 
-  it('counters: HeapAlloc follows the trace, goroutine states are never negative', () => {
-    const t = get('mixed');
+  it('counters (every change): HeapAlloc follows the trace, goroutine states are never negative', () => {
+    const t = toChromeTrace(fixture('mixed'), { counterResolution: 0 });
     const tr = parseV1(fixture('mixed'));
     const heap = tr.events.filter((e) => e.name === 'HeapAlloc').map((e) => e.args.mem);
     const c = tally(t);
+    // mixed's HeapAlloc values all differ from their predecessor: each is one counter event.
+    expect(heap.every((v, i) => i === 0 || v !== heap[i - 1])).toBe(true);
     expect(c.counters.filter((e) => e.name === 'HeapAlloc').map((e) => e.args!.bytes)).toEqual(heap);
     const g = c.counters.filter((e) => e.name === 'Goroutines');
-    expect(g.length).toBeGreaterThan(1000);
+    expect(g.length).toBe(54_442);
     let minV = Infinity;
     let maxRunning = 0;
     for (const e of g) {
@@ -607,7 +622,7 @@ describeWithGo('1.23', "export of Go's own v2 text traces (conformance tests, fr
   it('a syscall whose P is stolen: the goroutine slice ends at ProcSteal, the syscall at GoSyscallEndBlocked', () => {
     const t = toChromeTrace(conf('go122-syscall-steal-proc-simple.test'));
     const c = tally(t);
-    const g1 = c.goroutine.filter((e) => e.args!.g === 1);
+    const g1 = c.goroutine.filter((e) => gOf(e) === 1);
     expect(g1.map((e) => e.args!.end)).toEqual(['ProcSteal']);
     const sys = c.syscalls;
     expect(sys.length).toBe(1);
@@ -624,7 +639,7 @@ describeWithGo('1.23', "export of Go's own v2 text traces (conformance tests, fr
     const ev = readV2Sync(textToWire(text.slice(text.indexOf('-- trace --\n') + 12)) as Uint8Array).events.filter((e) => e.g === 131 || e.args.g === 131);
     expect(ev.slice(0, 3).map((e) => `${e.name}${e.name === 'GoStatus' ? ` gstatus=${e.args.gstatus}` : ''}`)).toEqual(['GoStatus gstatus=3', 'GoSyscallEnd', 'GoBlock']);
     const c = tally(toChromeTrace(text));
-    const first = c.goroutine.filter((e) => e.args!.g === 131).sort((a, b) => a.ts! - b.ts!)[0];
+    const first = c.goroutine.filter((e) => gOf(e) === 131).sort((a, b) => a.ts! - b.ts!)[0];
     // Times: the model's (Go's reader makes the first event's time 1 ns past 0, as EventBuilder
     // does not), so compare durations and neighbours.
     expect(first.tid! - TID_P0).toBe(ev[0].p);
@@ -641,7 +656,7 @@ describeWithGo('1.23', "export of Go's own v2 text traces (conformance tests, fr
     expect(labels.length).toBeGreaterThan(10);
     expect(labelled.length).toBe(labels.length);
     expect(new Set(labelled.map((e) => e.args!.label))).toEqual(new Set(['GC (dedicated)', 'GC (idle)']));
-    expect(new Set(labelled.map((e) => e.args!.g))).toEqual(new Set(labels.map((e) => e.g)));
+    expect(new Set(labelled.map((e) => gOf(e)))).toEqual(new Set(labels.map((e) => e.g)));
   });
 });
 
@@ -748,4 +763,280 @@ describe('gotracesim export --chrome (CLI function)', () => {
       expect(readdirSync(d).filter((x) => x.endsWith('.tmp'))).toEqual([]);
     }
   }, 60_000);
+});
+
+/** A TrackSink that writes down every call, for the filter's exact sequences. */
+function recorder(): TrackSink & { calls: string[] } {
+  const calls: string[] = [];
+  const rec = (name: string) => (...a: unknown[]) => void calls.push(`${name} ${a.filter((x) => typeof x !== 'object' && x !== undefined).join(' ')}`);
+  return {
+    calls,
+    detail: true,
+    generation: rec('generation'),
+    execution: rec('execution'),
+    syscall: rec('syscall'),
+    assist: rec('assist'),
+    region: rec('region'),
+    task: rec('task'),
+    log: rec('log'),
+    cpuSample: rec('cpuSample'),
+    gc: rec('gc'),
+    stw: rec('stw'),
+    sweep: rec('sweep'),
+    metric: rec('metric'),
+    goroutines: rec('goroutines'),
+    end: rec('end'),
+  };
+}
+
+/** ns of a µs time the export wrote (whole ns as three decimals). */
+const ns = (us: number) => Math.round(us * 1000);
+
+/** Counter events of one name as [ns, args JSON], in time order. */
+function series(t: ChromeTrace, name: string): [number, string][] {
+  return t.traceEvents.filter((e) => e.ph === 'C' && e.name === name).map((e) => [ns(e.ts!), JSON.stringify(e.args)] as [number, string]).sort((a, b) => a[0] - b[0]);
+}
+
+/** The value a series shows just before time b ('' before its first event). */
+function valueBefore(s: [number, string][], b: number): string {
+  let v = '';
+  for (const [t, x] of s) if (t < b) v = x;
+  return v;
+}
+
+/**
+ * The events of an export in a form that compares across exports: sf (an id of the export's
+ * stackFrames) replaced by the frames it names, and a goroutine track's tid by its name (both
+ * are numbered in order of first use, which a window changes).
+ */
+function comparable(t: ChromeTrace): (e: ChromeEvent) => ChromeEvent {
+  const names = new Map<number, string>();
+  for (const e of t.traceEvents) if (e.ph === 'M' && e.name === 'thread_name') names.set(e.tid!, String(e.args!.name));
+  return (e) => {
+    const x = { ...e };
+    if (x.tid !== undefined && x.tid >= TID_G0) (x as Record<string, unknown>).tid = names.get(x.tid);
+    if (x.sf !== undefined) {
+      const chain: string[] = [];
+      for (let id: string | undefined = x.sf; id !== undefined; id = t.stackFrames[id].parent) chain.push(t.stackFrames[id].name);
+      x.sf = chain.join(' < ');
+    }
+    return x;
+  };
+}
+
+/**
+ * A full export (every counter change) cut to [from, to) by the rules of filter.ts, computed
+ * here on the JSON: X slices clipped (a zero-length one kept when inside), instants inside,
+ * task pairs clipped, counters from their value at `from`; metadata left out.
+ */
+function cutReference(full: ChromeTrace, from: number, to: number): string[] {
+  const out: string[] = [];
+  const events = full.traceEvents.map(comparable(full));
+  const us = (x: number) => x / 1000;
+  const openTasks = new Map<string, ChromeEvent>();
+  const counters = new Map<string, [number, ChromeEvent][]>();
+  for (const e of events) {
+    if (e.ph === 'M') continue;
+    if (e.ph === 'X') {
+      const s = ns(e.ts!);
+      const end = s + ns(e.dur!);
+      if (end <= s) {
+        if (s >= from && s < to) out.push(JSON.stringify(e));
+        continue;
+      }
+      const cs = Math.max(s, from);
+      const ce = Math.min(end, to);
+      if (cs < ce) out.push(JSON.stringify({ ...e, ts: us(cs), dur: us(ce - cs) }));
+    } else if (e.ph === 'i') {
+      if (ns(e.ts!) >= from && ns(e.ts!) < to) out.push(JSON.stringify(e));
+    } else if (e.ph === 'b') {
+      openTasks.set(String(e.id), e);
+    } else if (e.ph === 'e') {
+      const b = openTasks.get(String(e.id))!;
+      const [s, end] = [ns(b.ts!), ns(e.ts!)];
+      const cs = Math.max(s, from);
+      const ce = Math.min(end, to);
+      if (cs < ce || (end <= s && s >= from && s < to)) {
+        out.push(JSON.stringify({ ...b, ts: us(cs) }), JSON.stringify({ ...e, ts: us(ce) }));
+      }
+    } else if (e.ph === 'C') {
+      const l = counters.get(e.name) ?? [];
+      l.push([ns(e.ts!), e]);
+      counters.set(e.name, l);
+    }
+  }
+  for (const l of counters.values()) {
+    l.sort((a, b) => a[0] - b[0]);
+    let atFrom: ChromeEvent | undefined;
+    const inside: ChromeEvent[] = [];
+    for (const [t, e] of l) {
+      if (t <= from) atFrom = t === from ? e : { ...e, ts: us(from) };
+      else if (t < to) inside.push(e);
+    }
+    let last = '';
+    for (const e of atFrom ? [atFrom, ...inside] : inside) {
+      const v = JSON.stringify(e.args);
+      if (v !== last) out.push(JSON.stringify(e));
+      last = v;
+    }
+  }
+  return out.sort();
+}
+
+describe('export options: counters only when they change, time windows, gzip', () => {
+  it('TrackFilter: a counter series passes on only values that differ from the last passed on', () => {
+    const r = recorder();
+    const f = new TrackFilter(r, { counterResolution: 0 });
+    f.goroutines(10, 1, 0, 0, 0);
+    f.goroutines(20, 1, 0, 0, 0); // restated: dropped
+    f.goroutines(30, 0, 1, 0, 0);
+    f.goroutines(40, 1, 0, 0, 0); // back to an earlier value: a change
+    for (const t of [10, 20, 30]) f.metric('Gomaxprocs', t, 4); // restated every generation
+    f.metric('HeapAlloc', 10, 100);
+    f.metric('HeapAlloc', 15, 100);
+    f.metric('HeapAlloc', 20, 200);
+    f.end(50);
+    expect(r.calls).toEqual(['goroutines 10 1 0 0 0', 'goroutines 30 0 1 0 0', 'goroutines 40 1 0 0 0', 'metric Gomaxprocs 10 4', 'metric HeapAlloc 10 100', 'metric HeapAlloc 20 200', 'end 50']);
+  });
+
+  it('TrackFilter: with a resolution, the last change of each bucket, at its time; none when it restates the last', () => {
+    const r = recorder();
+    const f = new TrackFilter(r, { counterResolution: 100 });
+    f.metric('HeapAlloc', 10, 1);
+    f.metric('HeapAlloc', 50, 2);
+    f.metric('HeapAlloc', 99, 3); // bucket [0, 100): 3 at 99
+    f.metric('HeapAlloc', 100, 4);
+    f.metric('HeapAlloc', 150, 3); // bucket [100, 200): 3 again, the value already shown: nothing
+    f.metric('HeapAlloc', 250, 5); // bucket [200, 300): 5 at 250, passed on at the end
+    f.end(260);
+    expect(r.calls).toEqual(['metric HeapAlloc 99 3', 'metric HeapAlloc 250 5', 'end 260']);
+  });
+
+  it('TrackFilter: a window [from, to) clips intervals, keeps instants inside, starts counters at their value at from', () => {
+    const r = recorder();
+    const f = new TrackFilter(r, { from: 100, to: 300, counterResolution: 0 });
+    f.metric('HeapAlloc', 50, 1);
+    f.metric('HeapAlloc', 80, 2); // in effect at 100
+    f.metric('HeapAlloc', 120, 3);
+    f.metric('HeapAlloc', 300, 4); // at `to`: outside
+    f.goroutines(60, 1, 0, 0, 0);
+    f.goroutines(100, 2, 0, 0, 0); // changed right at `from`: the earlier value is never shown
+    f.execution(1, 'main.a', 0, 50, 150, 'GoStop', ''); // → [100, 150]
+    f.execution(1, 'main.a', 0, 0, 100, 'GoStop', ''); // ends at from: nothing inside
+    f.execution(2, 'main.b', 1, 100, 100, 'GoStop', ''); // zero-length at from: inside
+    f.execution(2, 'main.b', 1, 300, 300, 'GoStop', ''); // zero-length at to: outside
+    f.execution(3, 'main.c', 2, 20, 500, 'end of trace', ''); // → [100, 300]
+    f.syscall(4, 'main.d', 250, 400, undefined); // → [250, 300]
+    f.gc(310, 320);
+    f.task(7, 0, 'job', 0, 150); // → [100, 150]
+    for (const t of [99, 100, 299, 300]) f.cpuSample(1, 0, t, undefined);
+    f.log(1, 'main.a', 0, 'cat', 'msg', 299, undefined);
+    f.end(400);
+    expect(r.calls).toEqual([
+      'metric HeapAlloc 100 2',
+      'metric HeapAlloc 120 3',
+      'goroutines 100 2 0 0 0',
+      'execution 1 main.a 0 100 150 GoStop ',
+      'execution 2 main.b 1 100 100 GoStop ',
+      'execution 3 main.c 2 100 300 end of trace ',
+      'syscall 4 main.d 250 300',
+      'task 7 0 job 100 150',
+      'cpuSample 1 0 100',
+      'cpuSample 1 0 299',
+      'log 1 main.a 0 cat msg 299',
+      'end 300',
+    ]);
+    expect(() => new TrackFilter(r, { from: 5, to: 5 })).toThrow(RangeError);
+    expect(() => new TrackFilter(r, { from: -1 })).toThrow(RangeError);
+    expect(() => new TrackFilter(r, { counterResolution: -1 })).toThrow(RangeError);
+  });
+
+  it('mixed: counter events, exactly: every change at resolution 0; one per 1 ms bucket by default, exact at every bucket boundary', () => {
+    const every = toChromeTrace(fixture('mixed'), { counterResolution: 0 });
+    const byDefault = toChromeTrace(fixture('mixed'));
+    const count = (t: ChromeTrace, n: string) => series(t, n).length;
+    expect(DEFAULT_COUNTER_RESOLUTION).toBe(1_000_000);
+    expect(['HeapAlloc', 'HeapGoal', 'Gomaxprocs', 'Goroutines'].map((n) => count(every, n))).toEqual([846, 15, 1, 54_442]);
+    expect(['HeapAlloc', 'HeapGoal', 'Gomaxprocs', 'Goroutines'].map((n) => count(byDefault, n))).toEqual([66, 15, 1, 84]);
+    expect(validateChromeTrace(byDefault)).toEqual([]);
+    const end = Math.max(...every.traceEvents.filter((e) => e.ts !== undefined).map((e) => ns(e.ts!)));
+    for (const name of ['HeapAlloc', 'Goroutines']) {
+      const fine = series(every, name);
+      const coarse = series(byDefault, name);
+      for (let b = DEFAULT_COUNTER_RESOLUTION; b <= end + DEFAULT_COUNTER_RESOLUTION; b += DEFAULT_COUNTER_RESOLUTION) {
+        expect(valueBefore(coarse, b), `${name} before ${b} ns`).toBe(valueBefore(fine, b));
+      }
+      const buckets = coarse.map(([t]) => Math.floor(t / DEFAULT_COUNTER_RESOLUTION));
+      expect(new Set(buckets).size, name).toBe(buckets.length);
+    }
+    // Everything else is the same export.
+    const rest = (t: ChromeTrace) => t.traceEvents.filter((e) => e.ph !== 'C').map((e) => JSON.stringify(e));
+    expect(rest(byDefault)).toEqual(rest(every));
+  });
+
+  it('a Go 1.23 trace: GOMAXPROCS and the heap goal, restated by every generation and STW, are written when they change', () => {
+    const bytes = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '300ms' }, trace: true }).trace!;
+    const ev = readV2Sync(bytes).events;
+    const changes = (name: string, key: string) => {
+      const v = ev.filter((e) => e.name === name).map((e) => Number(e.args[key]));
+      return { all: v.length, changed: v.filter((x, i) => i === 0 || x !== v[i - 1]) };
+    };
+    const procs = changes('ProcsChange', 'procs_value');
+    const goal = changes('HeapGoal', 'heapgoal_value');
+    expect(procs.all).toBeGreaterThan(10);
+    expect(goal.all).toBeGreaterThan(10);
+    const t = toChromeTrace(bytes, { counterResolution: 0 });
+    expect(series(t, 'Gomaxprocs').map(([, a]) => JSON.parse(a).procs)).toEqual(procs.changed);
+    expect(series(t, 'HeapGoal').map(([, a]) => JSON.parse(a).bytes)).toEqual(goal.changed);
+  });
+
+  for (const name of ['annot', 'mixed'] as const) {
+    it(`${name}: a window [1/3, 2/3) of the trace is the full export cut exactly (slices clipped, instants inside, counters from their value at from)`, () => {
+      const full = toChromeTrace(fixture(name), { counterResolution: 0 });
+      const end = Math.max(...full.traceEvents.filter((e) => e.ts !== undefined).map((e) => ns(e.ts! + (e.dur ?? 0))));
+      const from = Math.round(end / 3);
+      const to = Math.round((2 * end) / 3);
+      const cut = toChromeTrace(fixture(name), { counterResolution: 0, from, to });
+      expect(validateChromeTrace(cut)).toEqual([]);
+      const got = cut.traceEvents.filter((e) => e.ph !== 'M').map(comparable(cut)).map((e) => JSON.stringify(e)).sort();
+      const want = cutReference(full, from, to);
+      expect(got.length).toBeGreaterThan(100);
+      expect(got.length).toBeLessThan(full.traceEvents.length);
+      expect(got).toEqual(want);
+      // Tracks are named when something is on them (GC and STW always).
+      const used = new Set(cut.traceEvents.filter((e) => e.ph !== 'M' && e.tid !== undefined && e.ph !== 'C' && e.ph !== 'b' && e.ph !== 'e').map((e) => e.tid));
+      const named = new Set(cut.traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.tid));
+      expect(named).toEqual(new Set([TID_GC, TID_STW, ...used]));
+    });
+  }
+
+  it('CLI: --from/--to/--counter-resolution are the options; --gzip writes FILE.json.gz that gunzips to the same JSON, byte for byte, with no time in it', async () => {
+    const d = mkdtempSync(join(dir, 'opts-'));
+    const f = join(d, 'annot.trace');
+    writeFileSync(f, fixture('annot'));
+    const quiet = { out: () => {}, err: () => {} };
+    expect(await exportChromeCommand(['--chrome', f, '--from', '2ms', '--to=5ms', '--counter-resolution', '0', '-o', join(d, 'w.json')], quiet)).toBe(0);
+    expect(JSON.parse(readFileSync(join(d, 'w.json'), 'utf8'))).toEqual(toChromeTrace(fixture('annot'), { from: 2e6, to: 5e6, counterResolution: 0 }));
+    expect(await exportChromeCommand(['--chrome', f], quiet)).toBe(0);
+    expect(await exportChromeCommand(['--chrome', f, '--gzip'], quiet)).toBe(0);
+    const plain = readFileSync(`${f}.json`);
+    const gz = readFileSync(`${f}.json.gz`);
+    expect(gz.length).toBeLessThan(plain.length / 5);
+    expect([...gz.subarray(0, 3)]).toEqual([0x1f, 0x8b, 8]);
+    expect([...gz.subarray(4, 8)]).toEqual([0, 0, 0, 0]); // mtime 0: the same trace, the same bytes
+    expect(Buffer.from(gunzipSync(gz)).equals(plain)).toBe(true);
+    expect(await exportChromeCommand(['--chrome', f, '--gzip', '-o', join(d, 'again.gz')], quiet)).toBe(0);
+    expect(readFileSync(join(d, 'again.gz')).equals(gz)).toBe(true);
+    expect(readdirSync(d).sort()).toEqual(['again.gz', 'annot.trace', 'annot.trace.json', 'annot.trace.json.gz', 'w.json']);
+    for (const [args, msg] of [
+      [['--from', 'soon'], /--from: not a non-negative duration: "soon"/],
+      [['--to', '1s', '--from', '2s'], /--to must be later than --from/],
+      [['--counter-resolution', '-5us'], /--counter-resolution: not a non-negative duration/],
+      [['--to'], /--to needs a duration/],
+    ] as [string[], RegExp][]) {
+      let err = '';
+      expect(await exportChromeCommand(['--chrome', f, ...args], { out: () => {}, err: (s) => void (err += s) }), args.join(' ')).toBe(2);
+      expect(err).toMatch(msg);
+    }
+  });
 });

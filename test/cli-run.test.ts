@@ -28,7 +28,7 @@ describe('gotracesim run', () => {
     const r = gts(['run', '-o', out, '--duration', '300ms', '--seed', '5']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/default \(Go 1\.23, seed 5, 0\.300s simulated, GOMAXPROCS=4/);
-    expect(readdirSync(out).sort()).toEqual(['cpu.pprof', 'summary.json', 'trace.out']);
+    expect(readdirSync(out).sort()).toEqual(['cpu.pprof', 'summary.json', 'trace.out', 'truth.pprof']);
     expect(traceFormatOf(out)).toBe('go1.23');
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.seed).toBe(5);

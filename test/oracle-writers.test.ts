@@ -117,6 +117,10 @@ const GCWAIT: Scenario = {
   goroutines: [
     { name: 'sys', count: 4, program: [{ loop: [{ compute: [{ func: 'main.work', file: '/app/main.go', line: 5 }], for: '6us' }, { syscall: [{ func: 'syscall.read', file: '/app/main.go', line: 6 }], cpu: '2us', block: '3us' }] }] },
     { name: 'alloc', count: 2, program: [{ loop: [{ compute: [{ func: 'main.build', file: '/app/main.go', line: 7 }], for: '20us' }, { alloc: '16KiB' }] }] },
+    // sysmon retakes a P only on a second look at the same syscall: long syscalls keep it
+    // looking every 20µs, and frequent stops put a second stop inside a gcwait's wait.
+    { name: 'slow', count: 2, program: [{ loop: [{ syscall: [{ func: 'syscall.pread', file: '/app/main.go', line: 8 }], cpu: '2us', block: '150us' }, { compute: [{ func: 'main.parse', file: '/app/main.go', line: 9 }], for: '5us' }] }] },
+    { name: 'stats', program: [{ loop: [{ stopTheWorld: 'read mem stats', for: '5us' }, { compute: [{ func: 'main.report', file: '/app/main.go', line: 10 }], for: '30us' }] }] },
   ],
   gc: { trigger: '256KiB', period: '1ms', stw: '3us', mark: '10us', workers: 0.25, assistNsPerKiB: 50 },
   profile: { hz: 100 },

@@ -1,30 +1,18 @@
-// buildReport / `gotracesim report` in Node: the data a report.html embeds matches the run's
-// summary.json and trace exactly; sweep curves are the seed means of the rows; the file is
-// self-contained; bad input is an error naming the problem, exit 1 (2 for usage), no file.
+// buildReport / `gotracesim report` in Node, run directories: the data a report.html embeds
+// matches the run's files exactly (summary.json; flame graphs and top functions from cpu.pprof
+// and truth.pprof, and by hand on a small pair; the timeline, which report-timeline.test.ts
+// checks slice by slice); the file is self-contained; bad input is an error naming the
+// problem, exit 1 (2 for usage), no file. Sweeps: report-sweep.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Profile as PProfile, StringTable } from 'pprof-format';
 import { runToDir } from '../bindings/app/run.ts';
-import { simulate, type Summary } from '../bindings/runtime/simulate.ts';
-import { DEFAULT_SCENARIO } from '../bindings/scenario/default-scenario.ts';
-import {
-  buildReport,
-  extractReportData,
-  reportData,
-  ReportError,
-  TIMELINE_MAX_GOROUTINES,
-  TIMELINE_MAX_SAMPLES,
-  TIMELINE_MAX_SLICES,
-  TimelineBuilder,
-  timelineOf,
-  timelineOfStream,
-  type RunReportData,
-  type SweepReportData,
-} from '../bindings/app/report.ts';
-import { runTracks, type TrackSink } from '../bindings/formats/chrome/index.ts';
+import type { Summary } from '../bindings/runtime/simulate.ts';
+import { decodeProfile } from '../bindings/formats/pprof.ts';
+import { buildReport, extractReportData, profileView, reportData, ReportError, type FlameNode, type RunReportData } from '../bindings/app/report.ts';
 import { reportCommand } from '../bindings/app/report-cli.ts';
-import { traceSummary } from '../bindings/formats/index.ts';
 
 const spin = [{ func: 'main.spin', file: '/app/main.go', line: 20 }];
 let work = '';
@@ -48,7 +36,7 @@ beforeAll(async () => {
       profile: { hz: 500, profBuf: { words: 256 }, readEvery: '50ms' },
       trace: { period: '200ms' },
       goroutines: [
-        { name: 'spin', count: 3, program: [{ loop: [{ compute: spin, for: '3ms' }] }] },
+        { name: 'spin', count: 3, labels: { kind: 'spin' }, program: [{ loop: [{ compute: spin, for: '3ms' }] }] },
         { name: 'yield', program: [{ loop: [{ compute: spin, for: '40us' }, { gosched: true }] }] },
       ],
     }),
@@ -73,13 +61,6 @@ describe('summary.profile.reads (the profile reader passes)', () => {
     for (const r of reads) expect(r[1]).toBeLessThanOrEqual(256);
     expect(summary.profile.profBufWords).toBe(256);
   });
-
-  it('is deterministic', () => {
-    const a = simulate(DEFAULT_SCENARIO, { overrides: { duration: '300ms' } }).summary.profile.reads;
-    const b = simulate(DEFAULT_SCENARIO, { overrides: { duration: '300ms' } }).summary.profile.reads;
-    expect(a).toEqual(b);
-    expect(a.length).toBe(4);
-  });
 });
 
 describe('report of a run directory', () => {
@@ -90,43 +71,62 @@ describe('report of a run directory', () => {
     expect(data.title).toBe('gotracesim report: report-test (Go 1.23, seed 1)');
   });
 
-  it('samples per goroutine: profile from the summary, trace from trace.out', async () => {
-    const ts = await traceSummary(new Uint8Array(readFileSync(join(runDir, 'trace.out'))));
-    const byG = new Map(data.samplesPerGoroutine.map((x) => [x.g, x]));
-    for (const g of summary.goroutines) {
-      if (g.samples > 0) expect(byG.get(g.id)?.profile).toBe(g.samples);
-    }
-    for (const [g, n] of Object.entries(ts.cpuSamples.byGoroutine)) {
-      const gid = Number(g) < 0 ? 0 : Number(g);
-      expect(byG.get(gid)?.trace, `G${g}`).toBe(n);
-    }
-    expect(data.samplesPerGoroutine.reduce((a, x) => a + (x.trace ?? 0), 0)).toBe(summary.trace!.cpuSamples.inTrace);
-    expect(data.samplesPerGoroutine.reduce((a, x) => a + x.profile, 0)).toBe(summary.goroutines.reduce((a, g) => a + g.samples, 0));
+  it('flame graphs and top functions from cpu.pprof and truth.pprof', () => {
+    const cpu = decodeProfile(new Uint8Array(readFileSync(join(runDir, 'cpu.pprof'))));
+    const truth = decodeProfile(new Uint8Array(readFileSync(join(runDir, 'truth.pprof'))));
+    expect(data.profile).toEqual(JSON.parse(JSON.stringify(profileView(cpu, truth))));
+    const v = data.profile!;
+    expect(v.profiledNs).toBe(summary.truth!.profiledCpuNs);
+    expect(v.trueNs).toBe(summary.profile.osCpuNs.total);
+    expect(v.flame.profile.value).toBe(v.profiledNs);
+    expect(v.flame.truth!.value).toBe(v.trueNs);
+    expect(v.flame.diff!.value).toBeCloseTo(v.trueNs!, 3);
+    // Inclusive values: a frame holds at least its children.
+    const check = (n: FlameNode) => {
+      const kids = n.children ?? [];
+      expect(kids.reduce((a, k) => a + k.value, 0)).toBeLessThanOrEqual(n.value * (1 + 1e-12));
+      kids.forEach(check);
+    };
+    check(v.flame.profile);
+    check(v.flame.truth!);
+    check(v.flame.diff!);
+    // The profile's lost samples show as lostProfileEvent, the truth has none of it.
+    const lost = v.top.find((f) => f.name === 'runtime/pprof.lostProfileEvent')!;
+    expect(lost.flatP).toBe(summary.profile.lostToOverflow * summary.profile.periodNs);
+    expect(lost.flatT).toBe(0);
+    expect(v.top.reduce((a, f) => a + f.flatT, 0)).toBe(v.trueNs);
+    expect(v.top.reduce((a, f) => a + f.flatP, 0)).toBe(v.profiledNs);
   });
 
-  it('timeline: every P, the goroutines, sample marks and the generation boundary', () => {
+  it('goroutines: true CPU and samples from the summary, trace samples from trace.out', () => {
+    const byG = new Map(data.goroutines.map((x) => [x.g, x]));
+    for (const g of summary.goroutines) {
+      if (g.cpuNs > 0 || g.samples > 0) {
+        expect(byG.get(g.id)?.trueNs).toBe(g.cpuNs);
+        expect(byG.get(g.id)?.profile).toBe(g.samples);
+      }
+    }
+    expect(data.goroutines.reduce((a, x) => a + (x.trace ?? 0), 0)).toBe(summary.trace!.cpuSamples.inTrace);
+    expect(data.goroutines.map((x) => x.trueNs)).toEqual([...data.goroutines.map((x) => x.trueNs)].sort((a, b) => b - a));
+  });
+
+  it('timeline: every P and goroutine, as report-timeline.test.ts checks it', () => {
     const tl = data.timeline!;
     expect(tl.format).toBe('go1.23');
-    expect(tl.rows.slice(0, 4)).toEqual(['P0', 'P1', 'P2', 'P3']);
-    for (const g of summary.goroutines.filter((g) => g.template === 'spin' || g.template === 'yield')) expect(tl.rows).toContain(`G${g.id}`);
+    expect(tl.procs).toBe(4);
+    expect(tl.tracks.slice(0, 4).map((t) => t.name)).toEqual(['P0', 'P1', 'P2', 'P3']);
+    for (const g of summary.goroutines.filter((g) => g.cpuNs > 0 && g.id > 0)) expect(tl.tracks.some((t) => t.name === `G${g.id}`), `G${g.id}`).toBe(true);
     expect(tl.totals.cpuSamples).toBe(summary.trace!.cpuSamples.inTrace);
     expect(tl.generations.length).toBe(1);
-    expect(Math.abs(tl.generations[0] - 200_000)).toBeLessThan(1000);
-    expect(tl.slices.length).toBe(tl.totals.slicesShown);
-    expect(tl.slices.length).toBeLessThanOrEqual(TIMELINE_MAX_SLICES);
-    expect(tl.samples.length).toBeLessThanOrEqual(TIMELINE_MAX_SAMPLES);
-    for (const s of tl.slices) {
-      expect(s[0]).toBeGreaterThanOrEqual(0);
-      expect(s[0]).toBeLessThan(tl.rows.length);
-      expect(s[1] + s[2]).toBeLessThanOrEqual(tl.spanUs + 1e-3);
-    }
   });
 
-  it('is one self-contained file, and the same every time', async () => {
+  it('is one self-contained file with its libraries, and the same every time', async () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('Chart.js v4');
+    expect(html).toContain('d3-flame-graph');
+    expect(html).toContain('window.GtsTimeline');
     expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
-    expect(html).not.toMatch(/<link[^>]*\shref=/i);
+    expect(html).not.toMatch(/<link[^>]*\shref="(?!data:)/i);
     expect(await buildReport({ runDir })).toBe(html);
   });
 
@@ -137,170 +137,72 @@ describe('report of a run directory', () => {
     expect(d.timeline!.format).toBe('go1.11');
     expect(d.timeline!.generations).toEqual([]);
     expect(d.timeline!.totals.cpuSamples).toBe(0);
-    expect(d.timeline!.slices.length).toBeGreaterThan(0);
-    expect(d.samplesPerGoroutine.length).toBeGreaterThan(0);
-    expect(d.samplesPerGoroutine.every((x) => x.trace === null && x.profile > 0)).toBe(true);
+    expect(d.timeline!.tracks.filter((t) => t.kind === 'p').length).toBe(4);
+    expect(d.goroutines.length).toBeGreaterThan(0);
+    expect(d.goroutines.every((x) => x.trace === null)).toBe(true);
   });
 
-  it('without trace.out: no timeline, the rest is there', async () => {
+  it('without trace.out or the profiles: those views left out, with the reason', async () => {
     const dir = join(work, 'no-trace');
     mkdirSync(dir);
     writeFileSync(join(dir, 'summary.json'), readFileSync(join(runDir, 'summary.json')));
     const d = (await reportData({ runDir: dir })) as RunReportData;
     expect(d.timeline).toBeNull();
     expect(d.timelineNote).toMatch(/no trace\.out/);
-    expect(d.samplesPerGoroutine.every((x) => x.trace === null)).toBe(true);
+    expect(d.profile).toBeNull();
+    expect(d.profileNote).toMatch(/no .*cpu\.pprof/);
+    expect(d.goroutines.every((x) => x.trace === null)).toBe(true);
+    writeFileSync(join(dir, 'cpu.pprof'), readFileSync(join(runDir, 'cpu.pprof')));
+    const d2 = (await reportData({ runDir: dir })) as RunReportData;
+    expect(d2.profile!.flame.truth).toBeNull();
+    expect(d2.profile!.flame.diff).toBeNull();
+    expect(d2.profileNote).toMatch(/truth\.pprof: the profile alone/);
   });
 });
 
-describe('the timeline: one pass over the model, bounded by what it shows', () => {
-  /** Every P slice and CPU sample the export's model hands out (ns), in order. */
-  function collect(bytes: Uint8Array) {
-    const slices: { p: number; g: number; start: number; end: number }[] = [];
-    const samples: { p: number; g: number; t: number }[] = [];
-    let span = 0;
-    const nop = () => {};
-    const sink: TrackSink = {
-      detail: false,
-      generation: nop,
-      execution: (g, _fn, p, start, end) => void (p >= 0 && slices.push({ p, g, start, end })),
-      cpuSample: (g, p, t) => void samples.push({ p, g, t }),
-      end: (t) => void (span = t),
-      syscall: nop, assist: nop, region: nop, task: nop, log: nop, gc: nop, stw: nop, sweep: nop, metric: nop, goroutines: nop,
+describe('profileView: flame trees and top functions, by hand', () => {
+  /** A profile of [stack leaf-first, ns] rows. */
+  function prof(rows: [string[], number][]): PProfile {
+    const st = new StringTable();
+    const fn = new Map<string, number>();
+    const fid = (n: string) => {
+      if (!fn.has(n)) fn.set(n, fn.size + 1);
+      return fn.get(n)!;
     };
-    runTracks(bytes, sink);
-    return { slices, samples, span };
+    const sample = rows.map(([stack, ns]) => ({ locationId: stack.map(fid), value: [ns / 10, ns], label: [] }));
+    const names = [...fn.keys()];
+    return new PProfile({
+      sampleType: [{ type: st.dedup('samples'), unit: st.dedup('count') }, { type: st.dedup('cpu'), unit: st.dedup('nanoseconds') }],
+      sample,
+      location: names.map((n, i) => ({ id: i + 1, mappingId: 1, address: 0x1000 + i, line: [{ functionId: i + 1, line: 1 }] })),
+      function: names.map((n, i) => ({ id: i + 1, name: st.dedup(n), systemName: st.dedup(n), filename: st.dedup('x.go') })),
+      mapping: [{ id: 1, memoryStart: 0, memoryLimit: 0x2000, filename: st.dedup('x') }],
+      stringTable: st,
+      period: 10,
+    });
   }
 
-  it("a trace within its bounds: exactly the chart's selection of all slices (rows, merge by pixel, the longest)", () => {
-    const bytes = simulate(DEFAULT_SCENARIO, { overrides: { go: '1.23', duration: '150ms' }, trace: true }).trace!;
-    const { slices, span } = collect(bytes);
-    const tl = timelineOf(bytes).timeline;
-    // The reference, on everything at once: rows are the Ps, then the goroutines that ran longest.
-    const run = new Map<number, number>();
-    for (const s of slices) run.set(s.g, (run.get(s.g) ?? 0) + s.end - s.start);
-    const procs = [...new Set(slices.map((s) => s.p))].sort((a, b) => a - b);
-    const top = [...run].filter(([g]) => g > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TIMELINE_MAX_GOROUTINES).map(([g]) => g).sort((a, b) => a - b);
-    expect(tl.rows.filter((r) => r.startsWith('G'))).toEqual(top.map((g) => `G${g}`));
-    expect(tl.rows.slice(0, procs.length)).toEqual(procs.map((p) => `P${p}`));
-    let all = [...slices.map((s) => [procs.indexOf(s.p), s.start, s.end, s.g]), ...slices.filter((s) => top.includes(s.g)).map((s) => [tl.rows.indexOf(`G${s.g}`), s.start, s.end, s.g])];
-    expect(tl.totals.slices).toBe(all.length);
-    expect(all.length).toBeGreaterThan(TIMELINE_MAX_SLICES);
-    all.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const merged: number[][] = [];
-    for (const s of all) {
-      const l = merged[merged.length - 1];
-      if (l && l[0] === s[0] && l[3] === s[3] && s[1] - l[2] <= span / 2000) l[2] = Math.max(l[2], s[2]);
-      else merged.push([...s]);
-    }
-    all = merged.map((s, i) => [...s, i]).sort((a, b) => b[2] - b[1] - (a[2] - a[1]) || a[4] - b[4]).slice(0, TIMELINE_MAX_SLICES).sort((a, b) => a[4] - b[4]);
-    expect(tl.slices).toEqual(all.map(([r, s, e, g]) => [r, Math.round(s) / 1000, Math.round(e - s) / 1000, g]));
-  });
-
-  it('a large trace: the rows, totals and top goroutines exact, the memory held bounded', () => {
-    // 2 million slices of 300 goroutines on 8 Ps over 200 s; goroutine g runs g µs at a time.
-    const b = new TimelineBuilder();
-    const G = 300;
-    const run = new Map<number, number>();
-    const count = new Map<number, number>();
-    let t = 0;
-    let maxHeld = 0;
-    for (let i = 0; i < 2_000_000; i++) {
-      const g = 1 + ((i * 7) % G);
-      const p = i % 8;
-      const d = g * 1000;
-      b.execution(g, '', p, t, t + d, 'GoStop', '');
-      run.set(g, (run.get(g) ?? 0) + d);
-      count.set(g, (count.get(g) ?? 0) + 1);
-      if (i % 3 === 0) b.cpuSample(g, p, t + 1);
-      if (i % 1000 === 0) b.gc(t, t + 500);
-      t += 100_000 / 8;
-      if (i % 100_000 === 0) maxHeld = Math.max(maxHeld, b.held().segments + b.held().samples);
-    }
-    b.end(t + G * 1000);
-    const tl = b.result('go1.23');
-    const top = [...run].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, TIMELINE_MAX_GOROUTINES).map(([g]) => g).sort((a, b) => a - b);
-    expect(tl.rows).toEqual([...[0, 1, 2, 3, 4, 5, 6, 7].map((p) => `P${p}`), ...top.map((g) => `G${g}`)]);
-    expect(tl.totals.slices).toBe(2_000_000 + top.reduce((a, g) => a + count.get(g)!, 0));
-    expect(tl.totals.goroutines).toBe(G);
-    expect(tl.totals.cpuSamples).toBe(Math.ceil(2_000_000 / 3));
-    expect(tl.slices.length).toBe(TIMELINE_MAX_SLICES);
-    expect(tl.samples.length).toBeLessThanOrEqual(TIMELINE_MAX_SAMPLES);
-    expect(tl.gc.length).toBeLessThanOrEqual(8192);
-    // Held: a bounded number of segments per row (8 Ps, at most 64 goroutine rows, GC, STW).
-    expect(b.held().rows).toBeLessThanOrEqual(8 + 64 + 2);
-    expect(maxHeld).toBeLessThan((8 + 64 + 2) * 8192 + 6000);
-    // A top goroutine's row covers (at least) every interval it ran: merging only fills gaps
-    // narrower than a pixel.
-    for (const g of top) {
-      const row = tl.rows.indexOf(`G${g}`);
-      const covered = tl.slices.filter((s) => s[0] === row).reduce((a, s) => a + s[2], 0);
-      expect(covered * 1000).toBeGreaterThanOrEqual(run.get(g)!);
-    }
-  });
-
-  it('read as a stream (a generation at a time) or whole: the same timeline', async () => {
-    const bytes = new Uint8Array(readFileSync(join(runDir, 'trace.out')));
-    async function* chunks() {
-      for (let i = 0; i < bytes.length; i += 4093) yield bytes.subarray(i, i + 4093);
-    }
-    const whole = timelineOf(bytes);
-    const streamed = await timelineOfStream(chunks());
-    expect(streamed.timeline).toEqual(whole.timeline);
-    expect(streamed.traceSamplesByG).toEqual(whole.traceSamplesByG);
-    expect(whole.timeline).toEqual(data.timeline);
-  });
-});
-
-describe('report of a sweep directory', () => {
-  const row = (index: number, params: Record<string, unknown>, seed: number, m: Record<string, number>) => ({ index, id: `r${index}`, params, seed, status: 'ok', metrics: m, wall_ms: 1 });
-  let dir = '';
-  beforeAll(() => {
-    dir = join(work, 'sweep');
-    mkdirSync(dir);
-    const rows = [
-      row(0, { 'profile.timer': 'setitimer', gomaxprocs: 1, 'profile.profBuf.words': 64 }, 1, { delivered: 100, lostToOverflow: 10, ratio: 0.9 }),
-      row(1, { 'profile.timer': 'setitimer', gomaxprocs: 1, 'profile.profBuf.words': 64 }, 2, { delivered: 100, lostToOverflow: 30, ratio: 0.7 }),
-      row(2, { 'profile.timer': 'setitimer', gomaxprocs: 4, 'profile.profBuf.words': 1024 }, 1, { delivered: 100, lostToOverflow: 0, ratio: 0.5 }),
-      row(3, { 'profile.timer': 'per-thread', gomaxprocs: 4, 'profile.profBuf.words': 64 }, 1, { delivered: 200, lostToOverflow: 50, ratio: 1 }),
-      { index: 4, id: 'r4', params: { 'profile.timer': 'per-thread', gomaxprocs: 4, 'profile.profBuf.words': 1024 }, seed: 1, status: 'failed', error: 'boom', wall_ms: 1 },
-    ];
-    writeFileSync(join(dir, 'results.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
-  });
-
-  it('magnitude curves per timer (seed means), loss vs buffer size, every row', async () => {
-    const d = (await reportData({ sweepDir: dir })) as SweepReportData;
-    expect(d.kind).toBe('sweep');
-    expect(d.axes).toEqual(['profile.timer', 'gomaxprocs', 'profile.profBuf.words']);
-    expect(d.failed).toBe(1);
-    expect(d.rows.length).toBe(5);
-    const [mag, loss, perRun] = d.charts;
-    expect(mag.id).toBe('magnitude-gomaxprocs');
-    expect(mag.series).toEqual([
-      { label: 'profile.timer=setitimer', points: [[1, 0.8], [4, 0.5]] },
-      { label: 'profile.timer=per-thread', points: [[4, 1]] },
+  it('profile 30 a + 10 b, truth 20 a + 20 b + 10 c', () => {
+    const v = profileView(prof([[['a', 'main'], 30], [['b', 'main'], 10]]), prof([[['a', 'main'], 20], [['b', 'main'], 20], [['c'], 10]]));
+    expect(v.profiledNs).toBe(40);
+    expect(v.trueNs).toBe(50);
+    expect(v.flame.profile).toEqual({ name: 'all', value: 40, children: [{ name: 'main', value: 40, children: [{ name: 'a', value: 30 }, { name: 'b', value: 10 }] }] });
+    expect(v.flame.truth).toEqual({ name: 'all', value: 50, children: [{ name: 'c', value: 10 }, { name: 'main', value: 40, children: [{ name: 'a', value: 20 }, { name: 'b', value: 20 }] }] });
+    // The profile scaled to the truth's 50: main 50, a 37.5, b 12.5; width the mean, delta p̂ − t.
+    expect(v.flame.diff).toEqual({
+      name: 'all', value: 50, delta: 0, p: 40, t: 50,
+      children: [
+        { name: 'c', value: 5, delta: -10, p: 0, t: 10 },
+        { name: 'main', value: 45, delta: 10, p: 40, t: 40, children: [{ name: 'a', value: 28.75, delta: 17.5, p: 30, t: 20 }, { name: 'b', value: 16.25, delta: -7.5, p: 10, t: 20 }] },
+      ],
+    });
+    expect(v.top).toEqual([
+      { name: 'a', flatP: 30, cumP: 30, flatT: 20, cumT: 20 },
+      { name: 'b', flatP: 10, cumP: 10, flatT: 20, cumT: 20 },
+      { name: 'c', flatP: 0, cumP: 0, flatT: 10, cumT: 10 },
+      { name: 'main', flatP: 0, cumP: 40, flatT: 0, cumT: 40 },
     ]);
-    expect(loss.id).toBe('loss-profile.profBuf.words');
-    expect(loss.series).toEqual([
-      { label: 'profile: profile.timer=setitimer, gomaxprocs=1', points: [[64, 0.2]] },
-      { label: 'profile: profile.timer=setitimer, gomaxprocs=4', points: [[1024, 0]] },
-      { label: 'profile: profile.timer=per-thread, gomaxprocs=4', points: [[64, 0.25]] },
-    ]);
-    expect(perRun.id).toBe('per-run');
-    expect(perRun.series[0].points).toEqual([[0, 0.9], [1, 0.7], [2, 0.5], [3, 1]]);
-  });
-
-  it('loss vs reader period, and trace loss, from a trace sweep', async () => {
-    const d2 = join(work, 'sweep-trace');
-    mkdirSync(d2);
-    const m = (taken: number, inTrace: number) => ({ delivered: 10, lostToOverflow: 0, ratio: 1, traceCpuTaken: taken, traceCpuInTrace: inTrace });
-    const rows = [row(0, { go: '1.22', 'trace.period': '50ms' }, 1, m(100, 80)), row(1, { go: '1.22', 'trace.period': '250ms' }, 1, m(100, 95)), row(2, { go: '1.23', 'trace.period': '50ms' }, 1, m(100, 100))];
-    writeFileSync(join(d2, 'results.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
-    const d = (await reportData({ sweepDir: d2 })) as SweepReportData;
-    const loss = d.charts.find((c) => c.id === 'loss-trace.period')!;
-    expect(loss.xLabel).toBe('trace.period (ms)');
-    expect(loss.series.find((s) => s.label === 'trace: go=1.22')!.points).toEqual([[50, 0.2], [250, 0.05]]);
-    expect(loss.series.find((s) => s.label === 'trace: go=1.23')!.points).toEqual([[50, 0]]);
+    expect(v.functions).toBe(4);
   });
 });
 
@@ -325,14 +227,17 @@ describe('bad input', () => {
     await expect(buildReport({ sweepDir: badRows })).rejects.toThrow(/results\.jsonl: no rows/);
   });
 
-  it('a broken trace.out is reported in place of the timeline, not thrown', async () => {
+  it('a broken trace.out or pprof is reported in place of its view, not thrown', async () => {
     const dir = join(work, 'bad-trace');
     mkdirSync(dir);
     writeFileSync(join(dir, 'summary.json'), readFileSync(join(runDir, 'summary.json')));
     writeFileSync(join(dir, 'trace.out'), readFileSync(join(runDir, 'trace.out')).subarray(0, 5000));
+    writeFileSync(join(dir, 'cpu.pprof'), 'not a profile');
     const d = (await reportData({ runDir: dir })) as RunReportData;
     expect(d.timeline).toBeNull();
     expect(d.timelineNote).toMatch(/trace\.out: .* \(at byte \d+\)/);
+    expect(d.profile).toBeNull();
+    expect(d.profileNote).toMatch(/cpu\.pprof: not a pprof profile/);
   });
 });
 
@@ -345,6 +250,12 @@ describe('gotracesim report (reportCommand)', () => {
     const file = join(work, 'custom.html');
     expect(await reportCommand([runDir, '-o', file], quiet)).toBe(0);
     expect(extractReportData(readFileSync(file, 'utf8')).kind).toBe('run');
+  });
+
+  it('refuses to write over an input: truth.pprof too', async () => {
+    const err: string[] = [];
+    expect(await reportCommand([runDir, '-o', join(runDir, 'truth.pprof')], { stdout: () => {}, stderr: (s) => err.push(s) })).toBe(2);
+    expect(err.join('')).toMatch(/refusing to write: it is the input/);
   });
 
   it('exit 2 for usage, 1 for bad input, and no file either way', async () => {

@@ -15,7 +15,7 @@ export const REPORT_USAGE =
   'usage: gotracesim report DIR [-o report.html]\n  DIR: a `gotracesim run` output directory (summary.json) or a `gotracesim sweep` output directory (results.jsonl)\n  exit status: 0 written, 1 not a run or sweep directory (or unreadable inside), 2 usage error or unwritable output';
 
 /** The files of a run or sweep directory a report reads: never an output. */
-const INPUTS = ['summary.json', 'trace.out', 'cpu.pprof', 'results.jsonl', 'results.csv'];
+const INPUTS = ['summary.json', 'trace.out', 'cpu.pprof', 'truth.pprof', 'results.jsonl', 'results.csv'];
 
 export interface ReportIO {
   stdout?: (s: string) => void;

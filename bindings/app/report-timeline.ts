@@ -1,121 +1,140 @@
-// The run report's timeline, gathered in one pass over the trace: TimelineBuilder is a
+// The run report's timeline, gathered in one streamed pass over the trace: TimelineBuilder is a
 // TrackSink of the export's model (formats/chrome: the same goroutine execution slices, CPU
-// samples, GC and STW intervals and generation boundaries as the Perfetto export), and keeps
-// per-track summaries whose size is bounded by what the page draws, not by the trace:
-//   - a row per P and per candidate goroutine (at most G_CANDIDATES, those that ran longest
-//     so far; the TIMELINE_MAX_GOROUTINES longest of all get rows): segments [start, end, g],
-//     at most ROW_CAP per row. A full row merges neighbours of one goroutine closer than a
-//     gap that doubles (never beyond 1/2000 of the time read so far: less than a pixel of the
-//     final chart); a row still full (a P's, goroutines alternating) keeps its longest half;
-//   - GC and STW bands the same way (one "goroutine"); CPU samples thinned by a doubling
-//     stride; per goroutine: run time, slices and samples.
-// At the end, as the chart wants: rows are every P (and "no P" for samples without one), then
-// the top goroutines; when the slices exceed TIMELINE_MAX_SLICES, neighbours closer than a
-// pixel (span/2000) merge and the longest are kept; sample marks are thinned to
-// TIMELINE_MAX_SAMPLES. Small traces (every row under ROW_CAP, at most G_CANDIDATES
-// goroutines) give exactly that; larger ones an approximation of it in bounded memory.
-// Times in the result are µs, rounded to ns.
+// samples, GC and STW intervals and generation boundaries as the Perfetto export) and keeps
+// per-track arrays whose total size is bounded, whatever the trace:
+//   - a track per P (slices of whichever goroutine ran on it) and per goroutine (its own
+//     slices): parallel arrays start, end (ns) and, on P tracks, g;
+//   - one merge resolution `res` for all tracks (0 at first: only touching slices of one
+//     goroutine merge). When the tracks hold more than SEGMENT_BUDGET segments, res doubles
+//     (from 1µs) and every track is merged again: neighbours closer than res merge when they
+//     are of one goroutine, or when either is shorter than res (a sliver is absorbed by its
+//     neighbour; the merged segment keeps the goroutine of the longer piece). So at any zoom
+//     where res is under a pixel, the page draws what an exact timeline would;
+//   - CPU samples (time, P, g), thinned by a doubling stride past SAMPLE_CAP; those found in a
+//     generation after the one they were taken in (Go1.22+ as shipped with one CPU buffer:
+//     their times are lost, the reader puts them at the generation's start 1 ns apart, see
+//     cpuSample) listed apart, at the time the reader gave them;
+//   - GC and STW bands and generation boundaries (each at the generation's first event that
+//     is not a misplaced sample);
+//   - per goroutine: run time, slices, samples.
+// The result is compact: per track, varints of (gap since the previous end, duration[, g]) as
+// base64 (report-codec.ts), times in whole ns; the page decodes them into typed arrays.
+// Browser-safe: the examples page builds its timeline with it too.
+// Who may touch: the report owner.
 
 import { runTracks, runTracksStream, type TrackSink } from '../formats/chrome/index.ts';
+import { VarintWriter } from './report-codec.ts';
 
-export const TIMELINE_MAX_SLICES = 4000;
-export const TIMELINE_MAX_SAMPLES = 3000;
-/** Goroutine rows in the timeline (those that ran longest). */
-export const TIMELINE_MAX_GOROUTINES = 24;
-/** Goroutines followed with a row while reading (the top ones are picked among them). */
-const G_CANDIDATES = 64;
-/** Segments a row holds before it coarsens (≥ 2 × TIMELINE_MAX_SLICES: one row may hold all
- *  the longest). */
-const ROW_CAP = 8192;
-/** Samples held (before the final thinning to marks). */
-const SAMPLE_CAP = 2 * TIMELINE_MAX_SAMPLES;
+/** Segments held over all tracks before the resolution coarsens. */
+export const SEGMENT_BUDGET = 1 << 20;
+/** CPU samples held before thinning. */
+export const SAMPLE_CAP = 1 << 18;
+/** Misplaced samples listed (the count is exact beyond). */
+const MISPLACED_CAP = 10_000;
 
-/** [row, start µs, duration µs, goroutine id] */
-export type TimelineSlice = [number, number, number, number];
-/** [row, time µs, goroutine id] */
-export type TimelineSample = [number, number, number];
+export interface TimelineTrack {
+  /** "P0", "G12", "no P". */
+  name: string;
+  /** P id or goroutine id. */
+  id: number;
+  kind: 'p' | 'g' | 'none';
+  /** Segments. */
+  n: number;
+  /** base64 varints: per segment, zigzag gap from the previous segment's end (the first:
+   *  from 0), duration, and on P tracks the goroutine id. */
+  seg: string;
+}
 
 export interface TimelineData {
   format: string;
-  spanUs: number;
-  rows: string[];
-  slices: TimelineSlice[];
-  samples: TimelineSample[];
-  /** Start of each generation after the first (µs); empty for go 1.19 traces. */
+  spanNs: number;
+  /** Merge resolution (ns) the tracks were kept at: 0 = every slice as it was. */
+  resNs: number;
+  tracks: TimelineTrack[];
+  /** Tracks 0..procs-1 are the Ps (by id). */
+  procs: number;
+  /** base64 varints: per kept sample, zigzag time delta from the previous, track index + 1
+   *  (0: none), goroutine id. */
+  samples: string;
+  samplesShown: number;
+  /** [time ns, P (-1: none), g] of samples found in a later generation than their time's. */
+  misplaced: [number, number, number][];
+  /** Start of each generation after the first (ns); empty for traces before Go 1.22. */
   generations: number[];
-  /** GC cycles and STW pauses: [start µs, duration µs]. */
-  gc: [number, number][];
-  stw: [number, number][];
-  /** slices/samples: marks before bounding (a slice or sample of a goroutine with its own row
-   *  counts twice); cpuSamples: CPU sample events in the trace. */
-  totals: { slices: number; slicesShown: number; samples: number; samplesShown: number; goroutines: number; cpuSamples: number };
+  /** base64 varints: per band, zigzag gap from the previous band's end, duration. */
+  gc: string;
+  stw: string;
+  totals: { slices: number; segments: number; goroutines: number; cpuSamples: number; misplaced: number };
 }
 
-/** Time-ordered segments of one row, bounded (see the header). Times in ns. */
-class Row {
+class Track {
   start: number[] = [];
   end: number[] = [];
-  g: number[] = [];
-  /** Neighbours of one goroutine at most this far apart merge (-1: none yet). */
-  private gap = -1;
-
-  add(start: number, end: number, g: number, now: number): void {
-    const n = this.start.length;
-    if (n > 0 && this.g[n - 1] === g && start - this.end[n - 1] <= this.gap) {
-      if (end > this.end[n - 1]) this.end[n - 1] = end;
-      return;
-    }
-    this.start.push(start);
-    this.end.push(end);
-    this.g.push(g);
-    if (n + 1 > ROW_CAP) this.coarsen(now / 2000);
-  }
-
-  private coarsen(maxGap: number): void {
-    // Merging alone suffices for a goroutine's row (its segments a pixel apart fit); a P's row
-    // of alternating goroutines keeps its longest (more than the chart can show).
-    while (this.start.length > ROW_CAP >> 1 && this.gap < maxGap) this.merge(Math.min(Math.max(this.gap * 2, 1000), maxGap));
-    if (this.start.length > (ROW_CAP * 3) / 4) this.keepLongest(ROW_CAP >> 1);
-  }
-
-  /** Merge neighbours of one goroutine at most `gap` apart. */
-  merge(gap: number): void {
-    this.gap = gap;
-    const { start, end, g } = this;
-    let k = -1;
-    for (let i = 0; i < start.length; i++) {
-      if (k >= 0 && g[k] === g[i] && start[i] - end[k] <= gap) {
-        if (end[i] > end[k]) end[k] = end[i];
-        continue;
-      }
-      k++;
-      start[k] = start[i];
-      end[k] = end[i];
-      g[k] = g[i];
-    }
-    start.length = end.length = g.length = k + 1;
-  }
-
-  /** Keep the n longest segments, in time order. */
-  private keepLongest(n: number): void {
-    const durs = this.start.map((s, i) => this.end[i] - s).sort((a, b) => b - a);
-    const min = durs[n - 1];
-    let ties = durs.slice(0, n).filter((d) => d === min).length;
-    const { start, end, g } = this;
-    let k = 0;
-    for (let i = 0; i < start.length; i++) {
-      const d = end[i] - start[i];
-      if (d < min || (d === min && ties-- <= 0)) continue;
-      start[k] = start[i];
-      end[k] = end[i];
-      g[k] = g[i];
-      k++;
-    }
-    start.length = end.length = g.length = k;
+  g: number[] | null;
+  constructor(withG: boolean) {
+    this.g = withG ? [] : null;
   }
 
   get length(): number {
     return this.start.length;
+  }
+
+  /** Append (time-ordered by end); merge into the last segment per `res`. Returns 1 if it grew. */
+  add(s: number, e: number, g: number, res: number): number {
+    const n = this.start.length;
+    if (n > 0) {
+      const ks = this.start[n - 1];
+      const ke = this.end[n - 1];
+      const kg = this.g ? this.g[n - 1] : g;
+      if (s - ke <= res && (kg === g || (res > 0 && (e - s < res || ke - ks < res)))) {
+        if (this.g && e - s > ke - ks) this.g[n - 1] = g;
+        if (e > ke) this.end[n - 1] = e;
+        return 0;
+      }
+    }
+    this.start.push(s);
+    this.end.push(e);
+    this.g?.push(g);
+    return 1;
+  }
+
+  /** Merge the whole track at resolution res; returns the segments removed. */
+  merge(res: number): number {
+    const { start, end, g } = this;
+    const n = start.length;
+    let k = -1;
+    for (let i = 0; i < n; i++) {
+      if (k >= 0) {
+        const gi = g ? g[i] : 0;
+        const gk = g ? g[k] : 0;
+        if (start[i] - end[k] <= res && (gk === gi || end[i] - start[i] < res || end[k] - start[k] < res)) {
+          if (g && end[i] - start[i] > end[k] - start[k]) g[k] = gi;
+          if (end[i] > end[k]) end[k] = end[i];
+          continue;
+        }
+      }
+      k++;
+      start[k] = start[i];
+      end[k] = end[i];
+      if (g) g[k] = g[i];
+    }
+    start.length = end.length = k + 1;
+    if (g) g.length = k + 1;
+    return n - (k + 1);
+  }
+
+  encode(): string {
+    const w = new VarintWriter();
+    let prev = 0;
+    for (let i = 0; i < this.start.length; i++) {
+      const s = Math.round(this.start[i]);
+      const e = Math.max(s, Math.round(this.end[i]));
+      w.putSigned(s - prev);
+      w.put(e - s);
+      if (this.g) w.put(Math.max(0, this.g[i]));
+      prev = e;
+    }
+    return w.base64();
   }
 }
 
@@ -128,23 +147,37 @@ interface GStats {
 /** Gathers a TimelineData while the model streams (a TrackSink that needs no stacks). */
 export class TimelineBuilder implements TrackSink {
   readonly detail = false;
-  private readonly pRows = new Map<number, Row>();
-  /** Candidate goroutine rows. */
-  private readonly gRows = new Map<number, Row>();
-  /** A lower bound of the smallest run time among the candidates. */
-  private minCandidateRun = 0;
+  private readonly pTracks = new Map<number, Track>();
+  private readonly gTracks = new Map<number, Track>();
   private readonly byG = new Map<number, GStats>();
-  private pSlices = 0;
-  private readonly gcRow = new Row();
-  private readonly stwRow = new Row();
+  private readonly gcTrack = new Track(false);
+  private readonly stwTrack = new Track(false);
+  private segments = 0;
+  private res = 0;
+  private slices = 0;
   private readonly gens: number[] = [];
-  /** Kept samples (every `stride`-th), flat: p, t, g. */
+  /** Kept samples, flat: t, p, g. */
   private samples: number[] = [];
   private stride = 1;
   private cpuSamples = 0;
-  private readonly sampleProcs = new Set<number>();
-  private samplesWithoutP = false;
+  private readonly misplaced: [number, number, number][] = [];
+  private misplacedCount = 0;
+  /** Latest event time handed over so far; while a generation's head is open (see
+   *  cpuSample), the time of its last misplaced sample (-1: none yet) and of its first event. */
+  private maxSeen = 0;
+  private head = false;
+  private headT = -1;
+  private genFirst = 0;
   private span = 0;
+
+  /** An event at t: ends a generation's head, whose boundary is then t. */
+  private seen(t: number): void {
+    if (this.head) {
+      this.head = false;
+      this.gens[this.gens.length - 1] = Math.max(this.gens[this.gens.length - 1], t);
+    }
+    if (t > this.maxSeen) this.maxSeen = t;
+  }
 
   private stats(g: number): GStats {
     let s = this.byG.get(g);
@@ -152,84 +185,101 @@ export class TimelineBuilder implements TrackSink {
     return s;
   }
 
-  generation(gen: number, t: number): void {
-    if (gen > 1) this.gens.push(t);
+  private grow(d: number): void {
+    this.segments += d;
+    if (this.segments <= SEGMENT_BUDGET) return;
+    const all = [...this.pTracks.values(), ...this.gTracks.values(), this.gcTrack, this.stwTrack];
+    while (this.segments > (SEGMENT_BUDGET * 3) / 4) {
+      this.res = this.res === 0 ? 1000 : this.res * 2;
+      for (const t of all) this.segments -= t.merge(this.res);
+    }
   }
 
-  execution(g: number, _fn: string, p: number, start: number, end: number): void {
-    if (p < 0) return; // the chart has rows for Ps only
-    let row = this.pRows.get(p);
-    if (row === undefined) this.pRows.set(p, (row = new Row()));
-    row.add(start, end, g, end);
-    this.pSlices++;
+  generation(gen: number, t: number): void {
+    if (gen <= 1) return;
+    this.genFirst = t;
+    this.gens.push(Math.max(t, this.maxSeen));
+    this.head = true;
+    this.headT = -1;
+  }
+
+  execution(g: number, _fn: string, p: number, start: number, end: number, _why?: string, _label?: string): void {
+    this.seen(end);
+    this.slices++;
     const s = this.stats(g);
     s.run += end - start;
     s.slices++;
-    if (g > 0) this.candidate(g, s.run)?.add(start, end, g, end);
-  }
-
-  /** g's own row: kept while g is among the G_CANDIDATES that ran longest so far. */
-  private candidate(g: number, run: number): Row | undefined {
-    let row = this.gRows.get(g);
-    if (row !== undefined) return row;
-    if (this.gRows.size >= G_CANDIDATES) {
-      if (run <= this.minCandidateRun) return undefined;
-      let minG = -1;
-      let min = Infinity;
-      for (const c of this.gRows.keys()) {
-        const r = this.byG.get(c)!.run;
-        if (r < min || (r === min && c > minG)) [min, minG] = [r, c];
-      }
-      this.minCandidateRun = min;
-      if (run <= min) return undefined;
-      this.gRows.delete(minG);
+    if (p >= 0) {
+      let tr = this.pTracks.get(p);
+      if (tr === undefined) this.pTracks.set(p, (tr = new Track(true)));
+      this.grow(tr.add(start, end, g, this.res));
     }
-    this.gRows.set(g, (row = new Row()));
-    return row;
+    if (g > 0) {
+      let tr = this.gTracks.get(g);
+      if (tr === undefined) this.gTracks.set(g, (tr = new Track(false)));
+      this.grow(tr.add(start, end, g, this.res));
+    }
   }
 
   cpuSample(g: number, p: number, t: number): void {
     this.stats(g).samples++;
-    if (p >= 0) this.sampleProcs.add(p);
-    else this.samplesWithoutP = true;
-    if (this.cpuSamples++ % this.stride === 0) {
-      this.samples.push(p, t, g);
-      if (this.samples.length > 3 * SAMPLE_CAP) {
-        // Keep every other: the stride doubles.
-        const s = this.samples;
-        let k = 0;
-        for (let i = 0; i < s.length; i += 6) (s[k++] = s[i]), (s[k++] = s[i + 1]), (s[k++] = s[i + 2]);
-        s.length = k;
-        this.stride *= 2;
-      }
+    // Samples drained after an advance carry times of the generation before; a reader (Go's
+    // and ours) makes times strictly increase, so they open the new generation, each 1 ns
+    // after the one before it. Real samples are microseconds apart: a run of samples that
+    // starts with the generation's first event and goes on 1 ns at a time is the misplaced.
+    if (this.head && (this.headT < 0 ? t === this.genFirst : t - this.headT === 1)) {
+      this.headT = t;
+      this.misplacedCount++;
+      if (this.misplaced.length < MISPLACED_CAP) this.misplaced.push([Math.round(t), p, g]);
+    } else this.seen(t);
+    if (p >= 0 && !this.pTracks.has(p)) this.pTracks.set(p, new Track(true));
+    if (this.cpuSamples++ % this.stride !== 0) return;
+    this.samples.push(t, p, g);
+    if (this.samples.length > 3 * SAMPLE_CAP) {
+      const s = this.samples;
+      let k = 0;
+      for (let i = 0; i < s.length; i += 6) (s[k++] = s[i]), (s[k++] = s[i + 1]), (s[k++] = s[i + 2]);
+      s.length = k;
+      this.stride *= 2;
     }
   }
 
   gc(start: number, end: number): void {
-    this.gcRow.add(start, end, 0, end);
+    this.seen(end);
+    this.grow(this.gcTrack.add(start, end, 0, this.res));
   }
 
   stw(start: number, end: number): void {
-    this.stwRow.add(start, end, 0, end);
+    this.seen(end);
+    this.grow(this.stwTrack.add(start, end, 0, this.res));
   }
 
   end(t: number): void {
     this.span = t;
   }
 
-  syscall(): void {}
-  assist(): void {}
+  syscall(_g: number, _fn: string, _s: number, end: number): void {
+    this.seen(end);
+  }
+  assist(_g: number, _fn: string, _s: number, end: number): void {
+    this.seen(end);
+  }
   region(): void {}
   task(): void {}
-  log(): void {}
+  log(_g: number, _fn: string, _task: number, _c: string, _m: string, t: number): void {
+    this.seen(t);
+  }
   sweep(): void {}
-  metric(): void {}
-  goroutines(): void {}
+  metric(_n: unknown, t: number): void {
+    this.seen(t);
+  }
+  goroutines(t: number): void {
+    this.seen(t);
+  }
 
-  /** What is held while reading (bounded whatever the trace): segments of all rows, samples. */
-  held(): { segments: number; rows: number; samples: number } {
-    const rows = [...this.pRows.values(), ...this.gRows.values(), this.gcRow, this.stwRow];
-    return { segments: rows.reduce((a, r) => a + r.length, 0), rows: rows.length, samples: this.samples.length / 3 };
+  /** What is held while reading: segments over all tracks, tracks, samples. */
+  held(): { segments: number; tracks: number; samples: number; resNs: number } {
+    return { segments: this.segments, tracks: this.pTracks.size + this.gTracks.size + 2, samples: this.samples.length / 3, resNs: this.res };
   }
 
   /** CPU sample events per goroutine id (0: none). */
@@ -240,59 +290,44 @@ export class TimelineBuilder implements TrackSink {
   }
 
   result(format: string): TimelineData {
-    const us = (ns: number) => Math.round(ns) / 1000;
-    const procs = [...new Set([...this.pRows.keys(), ...this.sampleProcs])].sort((a, b) => a - b);
-    const topG = [...this.byG.entries()]
-      .filter(([g, s]) => g > 0 && s.slices > 0 && this.gRows.has(g))
-      .sort((a, b) => b[1].run - a[1].run || a[0] - b[0])
-      .slice(0, TIMELINE_MAX_GOROUTINES)
-      .map(([g]) => g)
-      .sort((a, b) => a - b);
-    const rows = [...procs.map((p) => `P${p}`), ...(this.samplesWithoutP ? ['no P'] : []), ...topG.map((g) => `G${g}`)];
-    const noPRow = rows.indexOf('no P');
+    const procs = [...this.pTracks.keys()].sort((a, b) => a - b);
+    const gs = [...this.gTracks.keys()].sort((a, b) => a - b);
+    const noP = this.samples.some((_, i) => i % 3 === 1 && this.samples[i] < 0);
+    const tracks: TimelineTrack[] = [
+      ...procs.map((p) => {
+        const t = this.pTracks.get(p)!;
+        return { name: `P${p}`, id: p, kind: 'p' as const, n: t.length, seg: t.encode() };
+      }),
+      ...(noP ? [{ name: 'no P', id: -1, kind: 'none' as const, n: 0, seg: '' }] : []),
+      ...gs.map((g) => {
+        const t = this.gTracks.get(g)!;
+        return { name: `G${g}`, id: g, kind: 'g' as const, n: t.length, seg: t.encode() };
+      }),
+    ];
     const pRow = new Map(procs.map((p, i) => [p, i]));
-    const gRow = new Map(topG.map((g) => [g, rows.indexOf(`G${g}`)]));
-    const shown: [number, Row][] = [...[...this.pRows].map(([p, r]) => [pRow.get(p)!, r] as [number, Row]), ...topG.map((g) => [gRow.get(g)!, this.gRows.get(g)!] as [number, Row])];
-    const total = this.pSlices + topG.reduce((a, g) => a + this.byG.get(g)!.slices, 0);
-    if (shown.reduce((a, [, r]) => a + r.length, 0) > TIMELINE_MAX_SLICES) for (const [, r] of shown) r.merge(this.span / 2000);
-    let all: TimelineSlice[] = [];
-    for (const [i, r] of shown.sort((a, b) => a[0] - b[0])) for (let k = 0; k < r.length; k++) all.push([i, r.start[k], r.end[k] - r.start[k], r.g[k]]);
-    if (all.length > TIMELINE_MAX_SLICES) {
-      all = all
-        .map((s, i) => [s, i] as const)
-        .sort((a, b) => b[0][2] - a[0][2] || a[1] - b[1])
-        .slice(0, TIMELINE_MAX_SLICES)
-        .sort((a, b) => a[1] - b[1])
-        .map(([s]) => s);
-    }
-    // A mark on the sample's P row, and on its goroutine's row when that goroutine has one.
-    const marks: TimelineSample[] = [];
+    const w = new VarintWriter();
+    let prev = 0;
     const s = this.samples;
     for (let i = 0; i < s.length; i += 3) {
-      marks.push([s[i] >= 0 ? pRow.get(s[i])! : noPRow, us(s[i + 1]), s[i + 2]]);
-      const gr = gRow.get(s[i + 2]);
-      if (gr !== undefined) marks.push([gr, us(s[i + 1]), s[i + 2]]);
+      const t = Math.round(s[i]);
+      w.putSigned(t - prev);
+      prev = t;
+      w.put(s[i + 1] >= 0 ? pRow.get(s[i + 1])! + 1 : noP ? procs.length + 1 : 0);
+      w.put(Math.max(0, s[i + 2]));
     }
-    const stride = Math.max(1, Math.ceil(marks.length / TIMELINE_MAX_SAMPLES));
-    const shownMarks = stride === 1 ? marks : marks.filter((_, i) => i % stride === 0);
-    const band = (r: Row): [number, number][] => r.start.map((t, i) => [us(t), us(r.end[i] - t)]);
     return {
       format,
-      spanUs: us(this.span),
-      rows,
-      slices: all.map(([r, t, d, g]) => [r, us(t), us(d), g]),
-      samples: shownMarks,
-      generations: this.gens.map(us),
-      gc: band(this.gcRow),
-      stw: band(this.stwRow),
-      totals: {
-        slices: total,
-        slicesShown: all.length,
-        samples: this.cpuSamples + topG.reduce((a, g) => a + this.byG.get(g)!.samples, 0),
-        samplesShown: shownMarks.length,
-        goroutines: [...this.byG.values()].filter((x) => x.slices > 0).length,
-        cpuSamples: this.cpuSamples,
-      },
+      spanNs: Math.round(this.span),
+      resNs: this.res,
+      tracks,
+      procs: procs.length,
+      samples: w.base64(),
+      samplesShown: s.length / 3,
+      misplaced: this.misplaced,
+      generations: this.gens.map((t) => Math.round(t)),
+      gc: this.gcTrack.encode(),
+      stw: this.stwTrack.encode(),
+      totals: { slices: this.slices, segments: this.segments, goroutines: gs.length, cpuSamples: this.cpuSamples, misplaced: this.misplacedCount },
     };
   }
 }

@@ -1,4 +1,5 @@
-// `gotracesim run`: simulate a scenario and write its outputs into a directory, atomically:
+// `gotracesim run`: simulate a scenario and write its outputs into a directory (cpu.pprof,
+// truth.pprof: the ground truth beside it, summary.json, trace.out), atomically:
 // every file is written to a temporary name and renamed into place only once all of them
 // are complete, so a failed or interrupted run leaves no output behind (nor the directory,
 // when the run created it).
@@ -112,6 +113,7 @@ export async function runToDir(opts: RunOptions): Promise<SimResult> {
     const result = sim.finish();
     trace.close();
     files.write('cpu.pprof', result.pprof);
+    files.write('truth.pprof', result.truthPprof);
     files.write('summary.json', JSON.stringify(result.summary, null, 2) + '\n');
     bar.stop();
     await yieldToLoop(); // a signal during the last slice or finish() still stops the run
@@ -165,6 +167,11 @@ function fmtNs(ns: number): string {
   return `${(ns / 1e6).toFixed(0)}ms`;
 }
 
+/** A signed share of CPU in percentage points. */
+function fmtShare(d: number): string {
+  return `${d >= 0 ? '+' : ''}${(d * 100).toFixed(2)} pp`;
+}
+
 /** The short human summary `run` prints. */
 export function humanSummary(r: SimResult, outDir: string): string {
   const s = r.summary;
@@ -181,6 +188,11 @@ export function humanSummary(r: SimResult, outDir: string): string {
           `  trace       ${s.trace.format}, ${Object.values(s.trace.events).reduce((a, b) => a + b, 0)} events, ${s.trace.bytes} bytes, ${s.trace.cpuSamples.inTrace} CPU samples (${s.trace.cpuSamples.overflowed} lost to overflow)`,
         ]
       : []),
-    `  wrote       ${join(outDir, 'cpu.pprof')}, ${join(outDir, 'summary.json')}, ${join(outDir, 'trace.out')}`,
+    ...(s.truth
+      ? [
+          `  truth       TVD ${s.truth.tvd.functions.toFixed(4)} over functions, ${s.truth.tvd.goroutines.toFixed(4)} over goroutines; worst ${s.truth.worstFunction?.name ?? '-'} (${fmtShare(s.truth.worstFunction?.shareDiff ?? 0)} of CPU)`,
+        ]
+      : []),
+    `  wrote       ${join(outDir, 'cpu.pprof')}, ${join(outDir, 'truth.pprof')}, ${join(outDir, 'summary.json')}, ${join(outDir, 'trace.out')}`,
   ].join('\n');
 }

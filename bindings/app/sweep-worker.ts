@@ -66,7 +66,16 @@ export function runSweepTask(t: SweepTask): SweepRow {
       osCpuNs: p.osCpuNs.total,
       profiledCpuNs: p.profiledCpuNs,
       ratio: Math.round(p.ratio * 1e6) / 1e6,
+      // For the report's expectations (setitimer's tick_rate/hz/N) and the truth distance.
+      hz: p.hz,
+      tickNs: p.tickNs,
+      gomaxprocs: r.summary.gomaxprocs,
     };
+    if (r.summary.truth) {
+      metrics.truthTvdFunctions = r.summary.truth.tvd.functions;
+      metrics.truthTvdGoroutines = r.summary.truth.tvd.goroutines;
+      metrics.truthTvdLabels = r.summary.truth.tvd.labels;
+    }
     if (r.summary.trace) {
       const tr = r.summary.trace;
       metrics.traceEvents = Object.values(tr.events).reduce((a, b) => a + b, 0);

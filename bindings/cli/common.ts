@@ -20,7 +20,8 @@ export const EXIT = {
 export const USAGES: Record<string, string> = {
   run: `usage: gotracesim run [scenario.json] [-o DIR] [--go RELEASE] [--seed N] [--duration D] [--no-progress]
   simulate a scenario (the built-in default when none is given; flags override the file) and
-  write DIR/cpu.pprof, DIR/trace.out (the release's trace format) and DIR/summary.json
+  write DIR/cpu.pprof, DIR/truth.pprof (the exact CPU time per stack, to compare with),
+  DIR/trace.out (the release's trace format) and DIR/summary.json
   (DIR defaults to ./gotracesim-out; made if missing). Files appear only when all are
   complete. A run of more than a second shows simulated time against the duration on
   stderr when it is a terminal (--no-progress: never).`,
@@ -71,14 +72,22 @@ export const USAGES: Record<string, string> = {
   event counts by type (named as Go names them), per-goroutine and per-P time in states,
   CPU samples per goroutine and per top frame; --json prints {"format": "go1.19"|"go1.22"|...,
   "events": {"<EventName>": count, ...}, ...}.`,
-  export: `usage: gotracesim export --chrome FILE [-o OUT.json]
+  export: `usage: gotracesim export --chrome FILE [-o OUT.json] [--gzip] [--from D] [--to D]
+                         [--counter-resolution D]
   turn any trace (ours or a real Go trace, either format, or Go's text format) into Chrome
-  Trace Event JSON for Perfetto UI and chrome://tracing (OUT defaults to FILE.json; never
-  the input itself): goroutine slices per P, syscalls, GC/STW, tasks and regions, CPU
-  samples with their stacks, counters.`,
+  Trace Event JSON for Perfetto UI and chrome://tracing (OUT defaults to FILE.json, or
+  FILE.json.gz with --gzip; never the input itself): goroutine slices per P, syscalls,
+  GC/STW, tasks and regions, CPU samples with their stacks, counters (written when they
+  change, at most once per --counter-resolution, default 1ms; 0: every change).
+  --from/--to keep a window of the trace (durations since it began, e.g. 1.5s).`,
   report: `usage: gotracesim report DIR [-o report.html]
   a self-contained HTML report (charts inlined, works offline) of a run directory or of a
   sweep directory (OUT defaults to DIR/report.html).`,
+  serve: `usage: gotracesim serve [DIR] [--port N]
+  serve the examples page (simulate in the browser, read a trace, the report's flame graphs
+  and timeline) on http://127.0.0.1:PORT with the COOP/COEP headers shared memory needs, and
+  DIR (a run or report directory) under /data/; prints the URL; Ctrl-C stops it (exit 0).
+    -p, --port N   the port (default 8370; 0: any free one)`,
 };
 
 export const EXIT_TEXT = `exit status:

@@ -29,6 +29,7 @@
 // Browser-safe: no Node built-ins. Who may touch: the formats API owner.
 
 import type { TraceFormat } from './event.ts';
+import { familyOf } from './version.ts';
 import type { TraceEventView, TraceModelSink, TraceTables } from './trace/event.ts';
 import * as model from './trace/model.ts';
 
@@ -124,8 +125,6 @@ interface Track {
 /** Largest real P id (Go's presentation pseudo-Ps start at 1000000). */
 const MAX_P = 1000000;
 
-const V1_FORMATS: ReadonlySet<TraceFormat> = new Set<TraceFormat>(['go1.11', 'go1.19', 'go1.21']);
-
 /** Accumulates a TraceSummary from the model's events, in order (a TraceModelSink). */
 export class SummaryBuilder implements TraceModelSink {
   private readonly v1: boolean;
@@ -143,7 +142,8 @@ export class SummaryBuilder implements TraceModelSink {
   private genPending = false;
 
   constructor(readonly format: TraceFormat) {
-    this.v1 = V1_FORMATS.has(format);
+    // The family (which reader, and so which conversion) from the one version table.
+    this.v1 = familyOf(format) === 'v1';
     this.origin = this.v1 ? 0 : null;
   }
 

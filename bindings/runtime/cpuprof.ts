@@ -20,12 +20,32 @@ import type { SignalSource } from '../sim/kernel.ts';
 import { ForeignThread, M, type G, type Thread } from '../sim/world.ts';
 import { ProfileBuilder } from './pprof-builder.ts';
 import type { Profile } from '../formats/pprof.ts';
+import { ProcessIdentity } from './process.ts';
+import type { Symtab } from '../scenario/symtab.ts';
 
 const EXTRA_WORDS = 1000; // cpuprof.extra
 /** Most reader passes kept in readLog before neighbours are merged. */
 const READ_LOG_MAX = 4096;
 /** Where lostProfileEvent sits: below the simulated text (TEXT_BASE), inside the mapping. */
 const LOST_PC = 0x400800;
+/** GOROOT of the simulated binary's runtime frames (scenario/symtab.ts RT). */
+const GOROOT = '/usr/lib/go';
+/** Linux's legacy vsyscall page, at the same address in every process. */
+const VSYSCALL = { start: 0xffff_ffff_ff60_0000n, limit: 0xffff_ffff_ff60_1000n };
+
+/** Each function's first line, as the binary would say (Function.start_line): the lowest line
+ *  the program's frames have in it when profiling starts (a function starts at or before each
+ *  of its lines); a frame met only later (a tracer's, a runtime goroutine's) starts at its own
+ *  line, so tracing or not leaves the profile's start lines alone. */
+function startLines(symtab: Symtab): (func: string, file: string) => number | undefined {
+  const first = new Map<string, number>();
+  for (const f of symtab.frames) {
+    const k = `${f.func}\0${f.file}`;
+    const have = first.get(k);
+    if (have === undefined || f.line < have) first.set(k, f.line);
+  }
+  return (func, file) => first.get(`${func}\0${file}`);
+}
 
 /** What a trace wants from each accepted sample (the tracer registers it). */
 export type TraceSampleHook = (m: M | null, gp: G | null, stack: number, now: number) => void;
@@ -70,12 +90,27 @@ export class CPUProfiler {
     this.hdr = core.mem.alloc(8, 8);
     core.mem.setWord(this.hdr, 1);
     const symtab = sc.symtab;
+    // The process (pid, wall clock, vDSO) is the seed's; the release decides start lines and
+    // lostProfileEvent's line. StartCPUProfile runs at simulated time 0.
+    const proc = new ProcessIdentity(sc.seed);
+    const startOf = startLines(symtab);
     this.builder = new ProfileBuilder({
-      symbolize: (pc) => symtab.symbolize(pc - 1),
+      symbolize: (pc) => {
+        const f = symtab.symbolize(pc - 1);
+        return f && { func: f.func, file: f.file, line: f.line, startLine: startOf(f.func, f.file) };
+      },
       labels: (tag) => symtab.labelSets[tag],
       startNs: 0,
+      wallClockNs: proc.wallStartNs,
+      startLines: sc.switches.pprofStartLine,
       lostProfileEventPC: LOST_PC,
+      lostProfileEventLine: sc.switches.lostProfileEventLine,
+      goroot: GOROOT,
       mapping: { file: `/tmp/gotracesim/${sc.name}` },
+      extraMappings: [
+        { start: proc.vdsoStart, limit: proc.vdsoStart + 0x2000, file: '[vdso]' },
+        { ...VSYSCALL, file: '[vsyscall]' },
+      ],
     });
   }
 

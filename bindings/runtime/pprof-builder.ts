@@ -7,7 +7,10 @@
 // ordering: samples in order of first appearance, Location and Function ids in order of first use
 // while walking those samples leaf-first, the string table in Go's insertion order
 // ("", samples, count, cpu, nanoseconds, then function names/files and label strings as met,
-// then the mapping's file and build id).
+// then the mappings' files and build ids).
+// Release and platform choices are options: Function.start_line (Go 1.20+, from the frame's
+// startLine), lostProfileEvent's line, the mappings after the binary's as /proc/self/maps
+// lists them on Linux ([vdso], [vsyscall]), and the wall clock at time 0 (time_nanos).
 // Invariants: the output is a pure function of the inputs (same reads + same options => same
 // Profile => byte-identical encoding); a read that fails validation throws and leaves the builder
 // unchanged (Go keeps the prefix of a bad read; we prefer all-or-nothing so callers can recover).
@@ -24,6 +27,15 @@ export interface SymFrame {
   func: string;
   file: string;
   line: number;
+  /** The function's first line (runtime.Frame's startLine, Go 1.20+). */
+  startLine?: number;
+}
+
+/** A mapping after the binary's (no functions: pprof symbolizes nothing in it). */
+export interface ExtraMapping {
+  start: number | bigint;
+  limit: number | bigint;
+  file: string;
 }
 
 /** Resolves a stack word (a return PC, as gentraceback stores it) to its frame. */
@@ -34,8 +46,16 @@ export type LabelResolver = (tag: number) => Readonly<Record<string, string>> | 
 export interface ProfileBuilderOptions {
   symbolize: Symbolizer;
   labels: LabelResolver;
-  /** Wall-clock start in Unix nanoseconds (time_nanos). Use a bigint for exact real dates (> 2^53). */
+  /** Start in nanoseconds from wallClockNs (time_nanos = wallClockNs + startNs). Use a bigint for exact real dates (> 2^53). */
   startNs: number | bigint;
+  /** Unix ns of time 0 for startNs and build's endNs (default 0: they are Unix ns themselves). */
+  wallClockNs?: number | bigint;
+  /** Write Function.start_line (Go 1.20+): the frame's startLine, else its line. */
+  startLines?: boolean;
+  /** Mappings after the binary's, in /proc/self/maps order (Linux: [vdso], [vsyscall]). */
+  extraMappings?: ExtraMapping[];
+  /** Line of `func lostProfileEvent` in the release's proto.go (default Go 1.19's 24). */
+  lostProfileEventLine?: number;
   /** The main binary's executable mapping (the only one we emit). */
   mapping?: { file?: string; buildID?: string };
   /** GOROOT whose runtime/pprof/proto.go holds lostProfileEvent (default Debian's Go 1.19). */
@@ -73,6 +93,8 @@ interface Entry {
   stk: number[];
   tag: number;
   count: number;
+  /** The cpu value when it is not count × period (addValue: the ground truth's exact ns). */
+  nanos?: number;
 }
 
 interface ParsedRecord {
@@ -83,6 +105,7 @@ interface ParsedRecord {
 }
 
 export class ProfileBuilder {
+  private readonly opts: ProfileBuilderOptions;
   private readonly symbolize: Symbolizer;
   private readonly labels: LabelResolver;
   private readonly startNs: bigint;
@@ -90,12 +113,15 @@ export class ProfileBuilder {
   private readonly mappingBuildID: string;
   private readonly lostFile: string;
   private readonly lostPC: number;
+  private readonly lostLine: number;
+  private readonly wallClock: bigint;
   private periodNs = 0;
   // Insertion-ordered, as Go's profMap `all` list: the order of Samples in the output.
   private readonly entries = new Map<string, Entry>();
   private readonly tot: CPUProfileTotals = { records: 0, samples: 0, overflowRecords: 0, lost: 0, entries: 0 };
 
   constructor(opts: ProfileBuilderOptions) {
+    this.opts = opts;
     this.symbolize = opts.symbolize;
     this.labels = opts.labels;
     this.startNs = toBig(opts.startNs, 'startNs');
@@ -103,6 +129,8 @@ export class ProfileBuilder {
     this.mappingBuildID = opts.mapping?.buildID ?? '';
     this.lostFile = `${opts.goroot ?? DEFAULT_GOROOT}/src/runtime/pprof/proto.go`;
     this.lostPC = opts.lostProfileEventPC ?? DEFAULT_LOST_PROFILE_EVENT_PC;
+    this.lostLine = opts.lostProfileEventLine ?? LOST_PROFILE_EVENT_LINE;
+    this.wallClock = toBig(opts.wallClockNs ?? 0, 'wallClockNs');
     if (!Number.isSafeInteger(this.lostPC) || this.lostPC <= 0) throw new Error('ProfileBuilder: lostProfileEventPC must be a positive integer');
   }
 
@@ -182,6 +210,29 @@ export class ProfileBuilder {
     }
   }
 
+  /** A new, empty builder with the same options: the ground-truth profile (truth.ts) is laid
+   *  out with the CPU profile's symbolizer, labels, mapping and start time. */
+  sibling(): ProfileBuilder {
+    return new ProfileBuilder(this.opts);
+  }
+
+  /**
+   * Add an entry that did not come through a profBuf: `count` samples and `nanos` of CPU on
+   * stack `stk` (return PCs, leaf first) under `tag` (the ground truth's exact CPU time). The
+   * hz record must have been read: the profile's period and sample types are the CPU profile's.
+   */
+  addValue(stk: number[], tag: number, count: number, nanos: number): void {
+    if (this.periodNs === 0) throw new Error('ProfileBuilder.addValue: no hz record read yet');
+    const key = `${tag}:${stk.join(',')}`;
+    const e = this.entries.get(key);
+    if (e) {
+      e.nanos = (e.nanos ?? e.count * this.periodNs) + nanos;
+      e.count += count;
+    } else this.entries.set(key, { stk: [...stk], tag, count, nanos });
+    this.tot.records++;
+    this.tot.samples += count;
+  }
+
   /** Lay out the profile as runtime/pprof's build() does, ending at endNs (Unix ns). Pure: may be called again. */
   build(endNs: number | bigint): Profile {
     const end = toBig(endNs, 'endNs');
@@ -213,7 +264,7 @@ export class ProfileBuilder {
       for (const pc of e.stk) {
         let id = locIds.get(pc);
         if (id === undefined) {
-          const fr = pc === this.lostPC + 1 ? { func: LOST_PROFILE_EVENT, file: this.lostFile, line: LOST_PROFILE_EVENT_LINE } : this.symbolize(pc);
+          const fr: SymFrame | undefined = pc === this.lostPC + 1 ? { func: LOST_PROFILE_EVENT, file: this.lostFile, line: this.lostLine } : this.symbolize(pc);
           if (fr && fr.func === GOEXIT) {
             id = 0; // Go drops the goroutine's root frame entirely
           } else {
@@ -225,7 +276,9 @@ export class ProfileBuilder {
             if (fid === undefined) {
               fid = func.length + 1;
               funcIds.set(name, fid);
-              func.push({ id: fid, name: s(name), systemName: s(name), filename: s(fr?.file ?? '') });
+              const fn: FunctionInput = { id: fid, name: s(name), systemName: s(name), filename: s(fr?.file ?? '') };
+              if (this.opts.startLines && fr) fn.startLine = fr.startLine ?? fr.line;
+              func.push(fn);
             }
             // Stack words are return PCs; the Location holds the call instruction's PC, one byte back.
             const address = pc - 1;
@@ -245,7 +298,7 @@ export class ProfileBuilder {
           for (const k of Object.keys(m).sort()) label.push({ key: s(k), str: s(m[k]) });
         }
       }
-      sample.push({ locationId, value: [e.count, mul(e.count, this.periodNs)], label });
+      sample.push({ locationId, value: [e.count, e.nanos ?? mul(e.count, this.periodNs)], label });
     }
 
     // One text mapping from 0x400000, page-rounded to cover every Location (Go reads it from
@@ -262,6 +315,7 @@ export class ProfileBuilder {
         buildId: s(this.mappingBuildID),
         hasFunctions: tried && !failed,
       },
+      ...(this.opts.extraMappings ?? []).map((m, i) => ({ id: i + 2, memoryStart: m.start, memoryLimit: m.limit, fileOffset: 0, filename: s(m.file), buildId: 0 })),
     ];
 
     return new Profile({
@@ -271,7 +325,7 @@ export class ProfileBuilder {
       location,
       function: func,
       stringTable: strings,
-      timeNanos: this.startNs,
+      timeNanos: this.wallClock + this.startNs,
       durationNanos: havePeriod ? end - this.startNs : 0,
       periodType,
       period: this.periodNs,

@@ -14,6 +14,8 @@ import { concatBytes } from '../formats/bytes.ts';
 import { TraceV1 } from './tracev1.ts';
 import { TraceV2 } from './tracev2.ts';
 import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+import { TruthProfile } from './truth.ts';
+import { truthMeasures, type TruthMeasures } from './truth-measures.ts';
 
 export interface ThreadSummary {
   id: number;
@@ -78,12 +80,17 @@ export interface Summary {
   goroutinesFolded: { template: string; goroutines: number; cpuNs: number; samples: number; profiledNs: number }[];
   /** Execution-trace figures, when the trace was written. */
   trace?: TraceStats;
+  /** How far the profile is from the ground truth (truth.pprof): runtime/truth-measures.ts. */
+  truth?: TruthMeasures;
 }
 
 export interface SimResult {
   scenario: ResolvedScenario;
   profile: Profile;
   pprof: Uint8Array;
+  /** The ground truth beside the profile: the exact CPU ns per stack and labels (truth.ts). */
+  truth: Profile;
+  truthPprof: Uint8Array;
   summary: Summary;
   /** The execution trace, when it was collected in memory (`trace: true`). */
   trace?: Uint8Array;
@@ -122,6 +129,7 @@ export class Simulation {
   private readonly prof: CPUProfiler;
   private readonly tracer: Tracer | null;
   private readonly chunks: Uint8Array[] = [];
+  private readonly truth: TruthProfile;
   private finished = false;
 
   constructor(
@@ -135,8 +143,10 @@ export class Simulation {
     this.tracer = tracer;
     const obs = tracer ?? new NoopObserver(true);
     let prof: CPUProfiler | null = null;
-    this.sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now));
+    this.sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now), tracer !== null);
     prof = this.prof = new CPUProfiler(core, sc, this.sched);
+    this.truth = new TruthProfile(sc.symtab);
+    this.sched.kernel.onAct = this.truth.onAct;
     prof.start(0);
     if (tracer) {
       tracer.start(0);
@@ -167,9 +177,11 @@ export class Simulation {
     // The program stops the CPU profile right after the trace (trace.Stop; pprof.StopCPUProfile).
     const profile = prof.stop(stopNs);
     const pprof = encodeProfile(profile);
+    const truth = this.truth.build(prof.builder, sc.profile.hz, stopNs);
     const summary = summarize(sc, sched, prof);
     if (tracer) summary.trace = tracer.stats;
-    const result: SimResult = { scenario: sc, profile, pprof, summary };
+    summary.truth = truthMeasures(profile, truth, summary);
+    const result: SimResult = { scenario: sc, profile, pprof, truth, truthPprof: encodeProfile(truth), summary };
     if (this.trace === true) result.trace = concatBytes(this.chunks);
     return result;
   }

@@ -3,6 +3,31 @@
 
 import type { SchedObserver } from '../sim/observer.ts';
 import type { G, M } from '../sim/world.ts';
+import type { ResolvedScenario } from '../scenario/resolved.ts';
+import type { Frame } from '../scenario/scenario.ts';
+import { RT } from '../scenario/symtab.ts';
+import { RUNTIME_GOROUTINES } from '../sim/rtg.ts';
+
+/** Nanoseconds per tick of each trace clock (switches.traceClock; runtime/tracetime.go's
+ *  traceTimeDiv is 64 on Linux). */
+export const NS_PER_TICK: Record<'ns' | 'nanotime/64', number> = { ns: 1, 'nanotime/64': 64 };
+
+/** Go's smallest heap goal (heapMinimum, 4 MiB at GOGC=100). */
+const HEAP_MINIMUM = 4 << 20;
+
+/** The heap goal a tracer states before the model has reported one (the heapGoal hook): the
+ *  model's trigger, or Go's minimum when the scenario has no GC. */
+export function heapGoalAtStart(sc: ResolvedScenario): number {
+  return sc.gc ? Math.max(sc.gc.triggerBytes, 1) : HEAP_MINIMUM;
+}
+
+/** The frame a goroutine starts in (GoCreate's new stack): a runtime goroutine's entry, the
+ *  mark worker's, or its template's function. */
+export function goStartFrame(g: G): Frame {
+  if (g.rt) return RUNTIME_GOROUTINES[g.rt].entry;
+  if (g.system) return RT.gcBgMarkWorker;
+  return { func: `main.${g.name}`, file: '/app/main.go', line: 1 };
+}
 
 /** Where trace bytes go, in order, as they are produced (a file, or memory for tests). */
 export type TraceSink = (chunk: Uint8Array) => void;

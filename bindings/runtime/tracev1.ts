@@ -13,8 +13,15 @@
 // into CPUSample events whenever the reader runs (a full buffer is handed over) and at stop,
 // as traceReadCPU does; overflow records are skipped. Goroutine sequence numbers (g.tseq)
 // follow traceGoStart/traceGoUnpark/traceGoSysExit, in their non-Local forms.
+// Beside the scheduler's events, what runtime/trace.go writes: at StartTrace a GoCreate for
+// every goroutine alive, then GoWaiting or GoInSyscall for those blocked or in a syscall
+// (each implies sequence number 1); Gomaxprocs at every start of the world (procresize, also
+// after the untraced stops), HeapGoal at each gcControllerCommit (the heapGoal hook),
+// GCSweepStart/GCSweepDone around the model's sweeps, GoBlockGC for a parked assist.
+// ProcStart names its thread by switches.traceThreadIds (m.id up to 1.21).
 // Owned here: whether tracing is on, the GC sequence, the task counter, StopTrace's wait
-// (GC running, a stop of the world in progress), whether GOMAXPROCS was announced.
+// (GC running, a stop of the world in progress), whether GOMAXPROCS was announced, the P
+// in a sweep.
 
 import type { Core } from '../core/wasm.ts';
 import * as V1 from '../formats/v1/spec.ts';
@@ -22,14 +29,15 @@ import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
 import type { BlockKind, StwReason } from '../sim/observer.ts';
 import { GStatus, PStatus, type G, type M, type P } from '../sim/world.ts';
-import { RT } from '../scenario/symtab.ts';
 import { TraceCPULog } from './tracecpu.ts';
 import { U64_MAX, V1Writer, type Buf } from './tracev1/buf.ts';
-import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+import { goStartFrame, type Tracer, type TraceSink, type TraceStats } from './tracer.ts';
+import { ProcessIdentity } from './process.ts';
 import { V1_VERSION_OF } from '../formats/version.ts';
 
 const MARK_WORKER_LABELS = ['Not worker', 'GC (dedicated)', 'GC (fractional)', 'GC (idle)'];
 
+/** gopark's trace event by wait ('gcassist': gcParkAssist). */
 const BLOCK_EVENTS: Record<BlockKind, number> = {
   sleep: V1.EvGoSleep,
   chan: V1.EvGoBlockRecv,
@@ -40,6 +48,8 @@ const BLOCK_EVENTS: Record<BlockKind, number> = {
   cond: V1.EvGoBlockCond,
   net: V1.EvGoBlockNet,
   gcworker: V1.EvGoBlock,
+  gcsweep: V1.EvGoBlock,
+  gcassist: V1.EvGoBlockGC,
 };
 
 export class TraceV1 implements Tracer {
@@ -57,6 +67,9 @@ export class TraceV1 implements Tracer {
   private pendingGomaxprocs = true;
   private enabled = false;
   private readonly version: number;
+  private readonly proc: ProcessIdentity;
+  /** Ps between GCSweepStart and GCSweepDone. */
+  private readonly sweeping = new Set<number>();
 
   constructor(
     core: Core,
@@ -64,6 +77,7 @@ export class TraceV1 implements Tracer {
     sink: TraceSink,
   ) {
     this.version = V1_VERSION_OF[sc.switches.traceFormat]!;
+    this.proc = new ProcessIdentity(sc.seed);
     this.stats = {
       format: sc.switches.traceFormat,
       events: {},
@@ -96,12 +110,22 @@ export class TraceV1 implements Tracer {
 
   init(sched: unknown, now: number): void {
     this.sched = sched as Sched;
-    // StartTrace: every existing goroutine gets a GoCreate (here: main, on P0's buffer).
+    // StartTrace: every existing goroutine gets a GoCreate (on P0's buffer), then GoWaiting or
+    // GoInSyscall if it is blocked or in a syscall (forEachGRace in runtime/trace.go).
     const p0 = this.sched.ps[0];
     const b = this.bufOf(p0);
+    const symtab = this.sc.symtab;
     for (const g of this.sched.gs) {
       g.tseq = 0;
-      this.ev(b, V1.EvGoCreate, now, [g.id, this.w.stk(this.sc.symtab.stack([{ func: 'main.main', file: '/app/main.go', line: 12 }]))], undefined);
+      const start = g === this.sched.mainG ? { func: 'main.main', file: '/app/main.go', line: 12 } : goStartFrame(g);
+      this.ev(b, V1.EvGoCreate, now, [g.id, this.w.stk(symtab.stack([start]))], undefined);
+      if (g.status === GStatus.Waiting) {
+        g.tseq++;
+        this.ev(b, V1.EvGoWaiting, now, [g.id]);
+      } else if (g.status === GStatus.Syscall) {
+        g.tseq++;
+        this.ev(b, V1.EvGoInSyscall, now, [g.id]);
+      }
     }
     this.labelIds = MARK_WORKER_LABELS.map((l) => this.w.str(b, l, now));
   }
@@ -148,10 +172,11 @@ export class TraceV1 implements Tracer {
       const b = this.bufOf(mainP);
       if (mainP === busy) {
         const cur = mainP.m!.curg;
+        t = this.sweepDoneForStop(mainP, t);
         if (cur && cur.status === GStatus.Running) this.ev(b, V1.EvGoPreempt, t++, [], cur.userStack);
       } else {
         if (mainP.status === PStatus.Syscall) this.sysBlock(mainP, t++);
-        this.ev(b, V1.EvProcStart, t++, [sched.ms.length]);
+        this.ev(b, V1.EvProcStart, t++, [this.threadId(sched.ms.length)]);
       }
       main.tseq++;
       this.ev(b, V1.EvGoUnblock, t++, [main.id, main.tseq], undefined);
@@ -164,12 +189,21 @@ export class TraceV1 implements Tracer {
         this.sysBlock(p, t++);
       } else if (p.status === PStatus.Running && p.m) {
         const g = p.m.curg;
+        t = this.sweepDoneForStop(p, t);
         if (g && g.status === GStatus.Running) this.ev(this.bufOf(p), V1.EvGoPreempt, t++, [], g.userStack);
         this.ev(this.bufOf(p), V1.EvProcStop, t++, []);
       }
     }
     this.ev(this.bufOf(mainP), V1.EvGoSched, t++, [], main.userStack);
     return t;
+  }
+
+  /** A sweep is not preemptible: the stop waits for one in progress on P to end (GCSweepDone;
+   *  the bytes are the model's, not known here). */
+  private sweepDoneForStop(p: P, t: number): number {
+    if (!this.sweeping.delete(p.id)) return t;
+    this.ev(this.bufOf(p), V1.EvGCSweepDone, t, [0, 0]);
+    return t + 1;
   }
 
   // ---- CPU samples ------------------------------------------------------------------------
@@ -191,8 +225,13 @@ export class TraceV1 implements Tracer {
 
   // ---- scheduler events ------------------------------------------------------------------------
 
+  /** What ProcStart calls thread mid (switches.traceThreadIds). */
+  private threadId(mid: number): number {
+    return this.sc.switches.traceThreadIds === 'm.id' ? mid : this.proc.tidOfM(mid);
+  }
+
   procStart(p: P, m: M, now: number): void {
-    this.ev(this.bufOf(p), V1.EvProcStart, now, [m.id]);
+    this.ev(this.bufOf(p), V1.EvProcStart, now, [this.threadId(m.id)]);
   }
 
   procStop(p: P, _m: M, now: number): void {
@@ -220,7 +259,7 @@ export class TraceV1 implements Tracer {
 
   goCreate(parent: G | null, g: G, m: M | null, now: number): void {
     g.tseq = 0;
-    const start = this.sc.symtab.stack([g.system ? RT.gcBgMarkWorker : { func: `main.${g.name}`, file: '/app/main.go', line: 1 }]);
+    const start = this.sc.symtab.stack([goStartFrame(g)]);
     this.ev(this.bufOf(m?.p ?? null), V1.EvGoCreate, now, [g.id, this.w.stk(start)], parent ? parent.userStack : undefined);
   }
 
@@ -233,7 +272,7 @@ export class TraceV1 implements Tracer {
       g.sysexitAt = -1;
     }
     g.tseq++;
-    if (g.system) this.ev(b, V1.EvGoStartLabel, now, [g.id, g.tseq, this.labelIds[1]]);
+    if (g.system) this.ev(b, V1.EvGoStartLabel, now, [g.id, g.tseq, this.labelIds[g.markMode || 1]]);
     else this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
     if (this.pendingGomaxprocs) {
       this.pendingGomaxprocs = false;
@@ -295,6 +334,24 @@ export class TraceV1 implements Tracer {
     else this.ev(this.bufOf(m.p), V1.EvGCMarkAssistDone, now, []);
   }
 
+  /** traceHeapGoal from gcControllerCommit. */
+  heapGoal(bytes: number, m: M, now: number): void {
+    this.ev(this.bufOf(m.p), V1.EvHeapGoal, now, [bytes]);
+  }
+
+  /** traceGCSweepStart/Done on m's P: GCSweepStart (with the sweeper's stack), GCSweepDone
+   *  with the bytes swept and reclaimed. */
+  gcSweep(g: G, start: boolean, swept: number, reclaimed: number, m: M, now: number): void {
+    const p = m.p;
+    if (!p) return;
+    if (start && !this.sweeping.has(p.id)) {
+      this.sweeping.add(p.id);
+      this.ev(this.bufOf(p), V1.EvGCSweepStart, now, [], g.system ? undefined : g.userStack);
+    } else if (!start && this.sweeping.delete(p.id)) {
+      this.ev(this.bufOf(p), V1.EvGCSweepDone, now, [swept, reclaimed]);
+    }
+  }
+
   gcStart(_cycle: number, m: M, now: number): void {
     this.gcRunning = true;
     this.ev(this.bufOf(m.p), V1.EvGCStart, now, [this.gcSeq++], m.curg?.userStack);
@@ -318,6 +375,9 @@ export class TraceV1 implements Tracer {
 
   stwDone(m: M, now: number): void {
     this.inSTW = false;
+    // startTheWorldWithSema's procresize announces GOMAXPROCS after every stop, traced or not.
+    const g = m.curg;
+    this.ev(this.bufOf(m.p), V1.EvGomaxprocs, now, [this.sc.gomaxprocs], g && !g.system ? g.userStack : undefined);
     if (this.stwTracedNow) this.ev(this.bufOf(m.p), V1.EvGCSTWDone, now, []);
   }
 

@@ -17,10 +17,13 @@
 //   tracev2/cpu.ts       CPU samples (the profBufs themselves: tracecpu.ts)
 //   tracev2/gen.ts       StartTrace, traceAdvance, StopTrace
 //   tracev2/procs.ts     what P and syscall events do (ProcStart/Stop/Steal, GoSyscall*)
+//   tracev2/gc.ts        the runtime's own events: GC, STW, heap goal, sweeps, StartTrace's
+//                        events and each generation's opening (ProcsChange, GCActive)
 //   tracev2/annot.ts     tasks, regions, logs
 // Owned here: the shared fields the parts read (the scenario, the version and its spec table,
-// the stats, the scheduler, and the generation and enabled flag that gen.ts alone writes), and
-// the event state of GC and STW (GC sequence, the STW initiator) and GOMAXPROCS' announcement.
+// the stats, the scheduler, the process's identity, and the generation and enabled flag that
+// gen.ts alone writes). Threads are named on the wire by switches.traceThreadIds (wireM):
+// Linux TIDs (process.ts) or sim ids.
 // Every event on a real M starts with status.begin (its critical section, then the statuses
 // the reader binds to the thread). Pseudo threads of the tracer: sysmon (retake's ProcSteal,
 // wakeups by timers) and the trace reader/advancer. GC phases always run on a goroutine (the
@@ -31,29 +34,42 @@ import * as V2 from '../formats/v2/index.ts';
 import type { V2Version, VersionTable } from '../formats/v2/index.ts';
 import type { ResolvedScenario } from '../scenario/resolved.ts';
 import type { Sched } from '../sim/sched.ts';
-import type { BlockKind, StwReason } from '../sim/observer.ts';
+import { MARK_WORKER_LABELS, type BlockKind, type StwReason } from '../sim/observer.ts';
 import type { G, M, P } from '../sim/world.ts';
-import { RT } from '../scenario/symtab.ts';
-import type { Tracer, TraceSink, TraceStats } from './tracer.ts';
+import { GStatus } from '../sim/world.ts';
+import { goStartFrame, type Tracer, type TraceSink, type TraceStats } from './tracer.ts';
+import { ProcessIdentity } from './process.ts';
 import { V2_VERSION_OF } from '../formats/version.ts';
 import { BatchWriter } from './tracev2/buf.ts';
-import { Sections, SYSMON_M } from './tracev2/sections.ts';
+import { READER_M, Sections, SYSMON_M } from './tracev2/sections.ts';
 import { StatusShadow } from './tracev2/status.ts';
 import { GenTables } from './tracev2/tables.ts';
 import { CPUTrace } from './tracev2/cpu.ts';
 import { Generations } from './tracev2/gen.ts';
 import { Annotations } from './tracev2/annot.ts';
 import { ProcEvents } from './tracev2/procs.ts';
+import { RuntimeEvents } from './tracev2/gc.ts';
 
-export { TICKS_PER_NS } from './tracev2/buf.ts';
+export { NS_PER_TICK } from './tracer.ts';
 export { SYSMON_M, READER_M } from './tracev2/sections.ts';
 
 // Local bindings of the spec table's constants (read once: module namespace reads are slow on the hot path).
 const { specTables } = V2;
-const { EvGCBegin, EvGCEnd, EvGCMarkAssistBegin, EvGCMarkAssistEnd, EvGoBlock, EvGoCreate, EvGoDestroy, EvGoLabel, EvGoStart, EvGoStop } = V2;
-const { EvGoUnblock, EvHeapAlloc, EvProcsChange, EvSTWBegin, EvSTWEnd, GoRunnable, GoRunning, GoWaiting } = V2;
+const { EvGoBlock, EvGoCreate, EvGoDestroy, EvGoLabel, EvGoStart, EvGoStop, EvGoUnblock, EvHeapAlloc } = V2;
+const { GoRunnable, GoRunning, GoSyscall, GoWaiting, NoThread } = V2;
+
+/** The v2 status of a goroutine the simulation holds (StartTrace seeds the shadow with it). */
+const GO_STATUS: Record<GStatus, number> = {
+  [GStatus.Runnable]: GoRunnable,
+  [GStatus.Running]: GoRunning,
+  [GStatus.Waiting]: GoWaiting,
+  [GStatus.Syscall]: GoSyscall,
+  [GStatus.Dead]: GoRunnable,
+};
 
 
+/** The block reasons of traceBlockReason (runtime/trace2runtime.go); 'gcassist' is
+ *  gcParkAssist's. */
 const BLOCK_REASON: Record<BlockKind, string> = {
   sleep: 'sleep',
   chan: 'chan receive',
@@ -64,6 +80,8 @@ const BLOCK_REASON: Record<BlockKind, string> = {
   cond: 'sync.(*Cond).Wait',
   net: 'network',
   gcworker: 'system goroutine wait',
+  gcsweep: 'GC background sweeper wait',
+  gcassist: 'GC mark assist wait for work',
 };
 
 export type TraceV2Stats = TraceStats & {
@@ -91,10 +109,8 @@ export class TraceV2 implements Tracer {
   readonly annot: Annotations;
   private readonly gens: Generations;
   private readonly procs: ProcEvents;
-  private gcSeq = 0;
-  private gcRunning = false;
-  private stwInitiator = -1;
-  private procsAnnounced = false;
+  readonly proc: ProcessIdentity;
+  private readonly rt: RuntimeEvents;
 
   constructor(
     core: Core,
@@ -103,6 +119,10 @@ export class TraceV2 implements Tracer {
   ) {
     this.version = V2_VERSION_OF[sc.switches.traceFormat]!;
     this.table = specTables[this.version];
+    if (sc.switches.untracedGoStatus === 'GoStatusStack' && !this.table.specs[V2.EvGoStatusStack]) {
+      throw new Error(`switches.untracedGoStatus: GoStatusStack is not an event of ${sc.switches.traceFormat} (it is new in go1.23)`);
+    }
+    this.proc = new ProcessIdentity(sc.seed);
     this.stats = {
       format: `go1.${this.version}`,
       events: {},
@@ -126,6 +146,7 @@ export class TraceV2 implements Tracer {
     this.gens = new Generations(this);
     this.annot = new Annotations(this);
     this.procs = new ProcEvents(this);
+    this.rt = new RuntimeEvents(this);
   }
 
   /** String and stack ids in the current generation's tables. */
@@ -137,6 +158,15 @@ export class TraceV2 implements Tracer {
     return this.tables.stk(this.gen, stack);
   }
 
+  /** A thread as the trace names it (switches.traceThreadIds): -1 is no thread. */
+  wireM(mid: number): number | bigint {
+    if (mid === -1) return NoThread;
+    if (this.sc.switches.traceThreadIds === 'm.id') return mid;
+    if (mid === SYSMON_M) return this.proc.sysmonTid;
+    if (mid === READER_M) return this.proc.readerTid;
+    return this.proc.tidOfM(mid);
+  }
+
   // ---- lifecycle ----------------------------------------------------------------------------
 
   start(_now: number): void {
@@ -145,6 +175,8 @@ export class TraceV2 implements Tracer {
 
   init(sched: unknown, now: number): void {
     this.sched = sched as Sched;
+    // Goroutines alive at StartTrace: the reader learns their status lazily, from this.
+    for (const g of this.sched.gs) this.status.seed(g.id, GO_STATUS[g.status], g.m ? g.m.id : -1);
     this.gens.init(this.sched, now);
   }
 
@@ -185,7 +217,7 @@ export class TraceV2 implements Tracer {
   }
 
   procStopForSTW(p: P, _owner: M | null, now: number): void {
-    this.procs.stopForSTW(p, this.stwInitiator, now);
+    this.procs.stopForSTW(p, this.rt.stwInitiator, now);
   }
 
   gcwait(p: P, m: M, now: number): void {
@@ -205,7 +237,7 @@ export class TraceV2 implements Tracer {
   goCreate(parent: G | null, g: G, m: M | null, now: number): void {
     const mid = m ? m.id : SYSMON_M;
     this.status.begin(mid, now);
-    const start = this.sc.symtab.stack([g.system ? RT.gcBgMarkWorker : { func: `main.${g.name}`, file: '/app/main.go', line: 1 }]);
+    const start = this.sc.symtab.stack([goStartFrame(g)]);
     this.w.ev(mid, EvGoCreate, now, [g.id, this.stk(start), this.stk(parent && !parent.system ? parent.userStack : undefined)]);
     const s = this.status.gst(g.id);
     s.status = GoRunnable;
@@ -236,12 +268,10 @@ export class TraceV2 implements Tracer {
     s.status = GoRunning;
     s.m = m.id;
     ms.g = g.id;
-    // A mark worker is labelled as it starts; GOMAXPROCS is announced by the first goroutine.
-    if (g.system) this.w.ev(m.id, EvGoLabel, now, [this.str('GC (dedicated)')]);
-    if (!this.procsAnnounced) {
-      this.procsAnnounced = true;
-      this.w.ev(m.id, EvProcsChange, now, [this.sc.gomaxprocs, this.stk(g.userStack)]);
-    }
+    // A mark worker is labelled as it starts; StartTrace's events and a generation's opening
+    // wait for a goroutine to run.
+    if (g.system && !g.rt) this.w.ev(m.id, EvGoLabel, now, [this.str(MARK_WORKER_LABELS[g.markMode || 1])]);
+    this.rt.started(g, m, now);
     this.annot.runPending(s);
   }
 
@@ -289,39 +319,44 @@ export class TraceV2 implements Tracer {
   }
 
   gcAssist(g: G, start: boolean, m: M, now: number): void {
-    this.status.begin(m.id, now);
-    if (start) this.w.ev(m.id, EvGCMarkAssistBegin, now, [this.stk(g.userStack)]);
-    else this.w.ev(m.id, EvGCMarkAssistEnd, now, []);
+    this.rt.gcAssist(g, start, m, now);
+  }
+
+  heapGoal(bytes: number, m: M, now: number): void {
+    this.rt.heapGoal(bytes, m, now);
+  }
+
+  gcSweep(g: G, start: boolean, swept: number, reclaimed: number, m: M, now: number): void {
+    this.rt.gcSweep(g, start, swept, reclaimed, m, now);
   }
 
   gcStart(_cycle: number, m: M, now: number): void {
-    this.status.begin(m.id, now);
-    if (this.gcRunning) {
-      // A cycle the model finished without a mark termination: end it where the next begins.
-      this.w.ev(m.id, EvGCEnd, now, [++this.gcSeq]);
-    }
-    this.w.ev(m.id, EvGCBegin, now, [++this.gcSeq, this.stk(m.curg && !m.curg.system ? m.curg.userStack : undefined)]);
-    this.gcRunning = true;
+    this.rt.gcStart(m, now);
   }
 
   gcDone(m: M, now: number): void {
-    this.status.begin(m.id, now);
-    if (this.gcRunning) this.w.ev(m.id, EvGCEnd, now, [++this.gcSeq]);
-    this.gcRunning = false;
+    this.rt.gcDone(m, now);
   }
 
+  /** The initiator holds worldsema from STWBegin to STWEnd (gen.ts waits on it). */
   stwStart(reason: StwReason, m: M, now: number): void {
-    this.status.begin(m.id, now);
     this.gens.stwBegin();
-    this.stwInitiator = m.id;
-    this.w.ev(m.id, EvSTWBegin, now, [this.str(reason), 0]);
+    this.rt.stwStart(reason, m, now);
   }
 
   stwDone(m: M, now: number): void {
-    this.status.begin(m.id, now);
-    this.w.ev(m.id, EvSTWEnd, now, []);
-    this.stwInitiator = -1;
+    this.rt.stwDone(m, now);
     this.gens.stwEnd(now);
+  }
+
+  /** The trace advancer goroutine calls traceAdvance on m (gen.ts switches generations). */
+  traceAdvance(m: M, now: number): void {
+    this.gens.advanceOn(m.id, now);
+  }
+
+  /** traceAdvance switched generations (gen.ts), to open on thread mid (-1: any). */
+  genOpened(now: number, mid: number): void {
+    this.rt.genOpened(now, mid);
   }
 
   // ---- user annotations (annot.ts) -------------------------------------------------------------

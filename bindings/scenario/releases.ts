@@ -35,6 +35,27 @@ export interface Switches {
   cpuBuffersPerGen: 1 | 2;
   /** What entersyscall_gcwait emits in the v2 tracer: ProcStop (1.22 development) or ProcSteal. */
   gcwaitEvent: 'ProcStop' | 'ProcSteal';
+  /** How bgsweep yields while it sweeps: Gosched after every span (Go 1.19), or after every
+   *  batch of 10 spans and only when no P is idle (goschedIfBusy, Go 1.20+: issue #54767). */
+  bgsweepYield: 'every-span' | 'batch-if-busy';
+  /** The runtime's goroutines while tracing: runtime/trace's reader alone, which also reads the
+   *  CPU samples (v1 tracer), or also traceStartReadCPU's reader and the trace advancer (1.22+). */
+  traceGoroutines: 'reader' | 'reader+cpu+advancer';
+  /** The trace clock: one tick per nanosecond (Frequency 1e9, how the v1 writer models
+   *  cputicks), or Linux's nanotime()/64 of the generational tracer (Frequency 15 625 000;
+   *  runtime/trace2time.go 1.22, tracetime.go 1.23: traceTimeDiv 64). */
+  traceClock: 'ns' | 'nanotime/64';
+  /** What the trace calls a thread: m.id (0, 1, 2...: traceProcStart up to 1.21) or the
+   *  thread's Linux TID (m.procid, which the generational tracer writes). */
+  traceThreadIds: 'm.id' | 'tid';
+  /** How traceAdvance states a goroutine that wrote nothing in the generation it ends:
+   *  GoStatus (1.22), or GoStatusStack with the goroutine's stack (1.23: tracestatus.go). */
+  untracedGoStatus: 'GoStatus' | 'GoStatusStack';
+  /** runtime/pprof writes Function.start_line (Go 1.20+: runtime_FrameStartLine). */
+  pprofStartLine: boolean;
+  /** Line of `func lostProfileEvent` in runtime/pprof/proto.go: 24 up to 1.19, 23 once the
+   *  os import left the file (1.20's per-OS readMapping split; 1.21-1.23 checked). */
+  lostProfileEventLine: 23 | 24;
 }
 
 const BASE_FORMAT: TraceFormat = 'go1.23';
@@ -48,6 +69,13 @@ const BASE: Switches = {
   stwTraced: 'all',
   cpuBuffersPerGen: 2,
   gcwaitEvent: 'ProcSteal',
+  bgsweepYield: 'batch-if-busy',
+  traceGoroutines: 'reader+cpu+advancer',
+  traceClock: 'nanotime/64',
+  traceThreadIds: 'tid',
+  untracedGoStatus: 'GoStatusStack',
+  pprofStartLine: true,
+  lostProfileEventLine: 23,
 };
 
 /** A release's switches: BASE with its own differences; the tracer is its format's family. */
@@ -56,19 +84,25 @@ function preset(diff: Partial<Omit<Switches, 'tracer'>>): Switches {
   return { ...s, tracer: familyOf(s.traceFormat) };
 }
 
-const V1_EARLY = { stwTraced: 'gc', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' } as const;
+const V1_EARLY = { stwTraced: 'gc', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop', traceGoroutines: 'reader' } as const;
+/** The v1 tracer's clock and thread names (runtime/trace.go up to 1.21). */
+const V1_TRACE = { traceClock: 'ns', traceThreadIds: 'm.id' } as const;
+/** runtime/pprof before 1.20: no start lines, lostProfileEvent on line 24. */
+const PPROF_EARLY = { pprofStartLine: false, lostProfileEventLine: 24 } as const;
+/** Before Go 1.20, bgsweep called Gosched after every span it swept. */
+const SWEEP_EVERY_SPAN = { bgsweepYield: 'every-span' } as const;
 
 export const RELEASES = {
   // No CPU samples in the trace before 1.19.
-  '1.17': preset({ ...V1_EARLY, timer: 'setitimer', traceCPUSamples: false, traceFormat: 'go1.11' }),
-  '1.18': preset({ ...V1_EARLY, traceCPUSamples: false, traceFormat: 'go1.11' }),
-  '1.19': preset({ ...V1_EARLY, traceFormat: 'go1.19' }),
-  '1.20': preset({ ...V1_EARLY, traceFormat: 'go1.19' }),
-  '1.21': preset({ ...V1_EARLY, traceFormat: 'go1.21', stwTraced: 'all' }),
+  '1.17': preset({ ...V1_EARLY, ...V1_TRACE, ...PPROF_EARLY, ...SWEEP_EVERY_SPAN, timer: 'setitimer', traceCPUSamples: false, traceFormat: 'go1.11' }),
+  '1.18': preset({ ...V1_EARLY, ...V1_TRACE, ...PPROF_EARLY, ...SWEEP_EVERY_SPAN, traceCPUSamples: false, traceFormat: 'go1.11' }),
+  '1.19': preset({ ...V1_EARLY, ...V1_TRACE, ...PPROF_EARLY, ...SWEEP_EVERY_SPAN, traceFormat: 'go1.19' }),
+  '1.20': preset({ ...V1_EARLY, ...V1_TRACE, traceFormat: 'go1.19' }),
+  '1.21': preset({ ...V1_EARLY, ...V1_TRACE, traceFormat: 'go1.21', stwTraced: 'all' }),
   // The generational tracer during Go 1.22's development, before CL 544215 (ProcSteal from
   // entersyscall_gcwait) and before the trace's CPU samples got one profBuf per generation.
-  '1.22-dev': preset({ traceFormat: 'go1.22', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop' }),
-  '1.22': preset({ traceFormat: 'go1.22' }),
+  '1.22-dev': preset({ traceFormat: 'go1.22', cpuBuffersPerGen: 1, gcwaitEvent: 'ProcStop', untracedGoStatus: 'GoStatus' }),
+  '1.22': preset({ traceFormat: 'go1.22', untracedGoStatus: 'GoStatus' }),
   '1.23': preset({ traceFormat: 'go1.23' }),
   // 1.25's format adds the Sync events.
   '1.24': preset({ traceFormat: 'go1.23' }),
@@ -93,6 +127,13 @@ export const SWITCH_VALUES: { [K in keyof Switches]: readonly Switches[K][] } = 
   stwTraced: ['gc', 'all'],
   cpuBuffersPerGen: [1, 2],
   gcwaitEvent: ['ProcStop', 'ProcSteal'],
+  bgsweepYield: ['every-span', 'batch-if-busy'],
+  traceGoroutines: ['reader', 'reader+cpu+advancer'],
+  traceClock: ['ns', 'nanotime/64'],
+  traceThreadIds: ['m.id', 'tid'],
+  untracedGoStatus: ['GoStatus', 'GoStatusStack'],
+  pprofStartLine: [false, true],
+  lostProfileEventLine: [23, 24],
 };
 
 /** The format a tracer writes when a scenario picks the tracer but not the format. */

@@ -185,7 +185,8 @@ export function resolveScenario(input: unknown, overrides: Overrides = {}, file?
   const tr = check(ctx, 'trace', o.trace, S.trace);
   const trace: RTrace = { periodNs: tr.period, cpuReaderEveryNs: tr.cpuReaderEvery };
   const limits = { goroutines: check(ctx, 'limits', o.limits, S.limits).goroutines };
-  return { name, go, seed, durationNs, gomaxprocs, templates, threads, gc, profile, switches, costs, channels: [...ctx.channels.keys()], symtab: ctx.symtab, trace, limits };
+  const jitter = check(ctx, 'jitter', o.jitter, S.jitter);
+  return { name, go, seed, durationNs, gomaxprocs, templates, threads, gc, profile, switches, costs, channels: [...ctx.channels.keys()], symtab: ctx.symtab, trace, limits, jitter: { dist: jitter.dist, cv: jitter.cv } };
 }
 
 /** Parse JSON text and resolve it, reporting a JSON syntax error with its position. */

@@ -22,7 +22,20 @@ export type RStep =
   | { k: 'region'; name: string; body: RStep[] }
   | { k: 'log'; message: string; category: string }
   | { k: 'alloc'; bytes: number }
-  | { k: 'stw'; reason: StwReason; ns: number };
+  | { k: 'stw'; reason: StwReason; ns: number }
+  // Steps of the runtime's own goroutines (sim/rtg.ts), never written in a scenario:
+  /** gopark until the runtime readies the goroutine. */
+  | { k: 'park'; why: RuntimeParkKind }
+  /** A sleep on a timer that wakes the goroutine through a channel or note, traced as `why`. */
+  | { k: 'nap'; ns: number; why: RuntimeParkKind }
+  /** A runtime operation the owner of the goroutine carries out (sim/rtg.ts). */
+  | { k: 'rt'; op: RuntimeOp };
+
+/** Why a runtime goroutine waits (sim/observer.ts BlockKind has the same names). */
+export type RuntimeParkKind = 'gcworker' | 'gcsweep' | 'chanrecv' | 'sleep';
+/** The operations of the runtime's goroutines: main's trace.Start creating the tracer's,
+ *  forcegchelper's gcStart, bgsweep's sweep loop, the trace advancer's traceAdvance. */
+export type RuntimeOp = 'init' | 'forcegc' | 'sweep' | 'traceAdvance';
 
 export interface RTemplate {
   name: string;
@@ -71,6 +84,12 @@ export interface RTrace {
   cpuReaderEveryNs: number;
 }
 
+/** How step durations spread around their nominal value (sim/jitter.ts draws them). */
+export interface RJitter {
+  dist: 'lognormal' | 'none';
+  cv: number;
+}
+
 export interface ResolvedScenario {
   name: string;
   go: GoRelease;
@@ -88,4 +107,5 @@ export interface ResolvedScenario {
   trace: RTrace;
   /** Guards against runaway programs (sim/progress.ts). */
   limits: { goroutines: number };
+  jitter: RJitter;
 }

@@ -57,6 +57,11 @@ export const MAX_STACK_FRAMES = 64;
 /** Live goroutines a scenario may have unless `limits.goroutines` says otherwise. */
 export const DEFAULT_GOROUTINE_LIMIT = 100_000;
 
+/** The default spread of step durations: the coefficient of variation of a lognormal fitted
+ *  (maximum likelihood) to the Gosched-loop slices of a real Go 1.23 trace (README, The model). */
+export const DEFAULT_JITTER_CV = 0.23;
+export const JITTER_DISTS = ['lognormal', 'none'] as const;
+
 /** A profile field that is another spelling of a release switch. */
 const switchAlias = <K extends 'timer' | 'firstExpiry'>(alias: K, doc: string) =>
   ({ kind: 'enum', values: SWITCH_VALUES[alias], alias, unset: `the release's \`switches.${alias}\``, doc }) as const;
@@ -192,7 +197,13 @@ export const SCENARIO = {
       period: { kind: 'duration', min: 1e6, unset: 'only by allocation', doc: 'Also start a cycle at least this often' },
       stw: { kind: 'duration', positive: true, default: '30us', doc: 'Each of the two stop-the-world pauses' },
       mark: { kind: 'duration', positive: true, default: '2ms', doc: 'Concurrent mark phase' },
-      workers: { kind: 'number', min: 0, max: 1, default: 0.25, doc: 'Fraction of GOMAXPROCS running dedicated mark workers' },
+      workers: {
+        kind: 'number',
+        min: 0,
+        max: 1,
+        default: 0.25,
+        doc: "Background mark utilization as a fraction of GOMAXPROCS (Go's gcBackgroundUtilization), split as mgcpacer.go does into dedicated workers, int(GOMAXPROCS × workers + 0.5), one fewer when that is over the goal by more than 30%, and a fractional worker on each P for the rest; 0: no mark workers",
+      },
       assistNsPerKiB: { kind: 'number', min: 0, max: 1e6, default: 200, doc: 'Mark assist CPU per KiB allocated during mark (ns)' },
     },
   },
@@ -232,6 +243,14 @@ export const SCENARIO = {
     fields: {
       period: { kind: 'duration', min: 1000, default: '1s', doc: 'Generation length (v2 tracer)' },
       cpuReaderEvery: { kind: 'duration', min: 1000, default: '100ms', doc: 'How often the CPU-sample reader drains' },
+    },
+  },
+  jitter: {
+    kind: 'object',
+    doc: 'Spread of step durations (compute, systemstack, mcall, a syscall\'s cpu and block), drawn from the run\'s seeded PRNG',
+    fields: {
+      dist: { kind: 'enum', values: JITTER_DISTS, default: 'lognormal', doc: 'Distribution of each duration: lognormal with the step\'s duration as its mean, or none (exact)' },
+      cv: { kind: 'number', min: 0, max: 4, default: DEFAULT_JITTER_CV, doc: 'Coefficient of variation (standard deviation / mean)' },
     },
   },
   limits: {

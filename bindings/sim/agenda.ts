@@ -8,12 +8,10 @@
 export const enum Ev {
   /** An M's timed activity ends (obj: the M; epoch: m.epoch). Sched → continueM. */
   M = 1,
-  /** sysmon looks at a P's time slice (obj: the P; epoch: its schedtick). syscall.ts. */
-  Preempt = 2,
-  /** A sleeping or timed-blocked goroutine's timer fires (obj: the G; epoch: g.epoch). goroutine.ts. */
+  /** sysmon's next pass, after its usleep or its deep sleep (epoch: its own). sysmon.ts. */
+  Sysmon = 2,
+  /** A sleeping or timed-blocked goroutine's timer expires (obj: the G; epoch: g.epoch). timers.ts. */
   Wake = 3,
-  /** sysmon looks at a P in a syscall (obj: the P; epoch: its syscalltick). syscall.ts. */
-  Retake = 4,
   /** A callback of the profiler or the tracer (obj: the function). Sched.at. */
   Call = 5,
   /** A thread outside Go switches between busy and idle. sched.ts. */
@@ -22,8 +20,9 @@ export const enum Ev {
   StwStop = 7,
   /** The concurrent mark phase ends. gc.ts. */
   GcMarkDone = 8,
-  /** A forced GC is due (gc.period). gc.ts. */
-  GcPeriod = 9,
+  /** An idle mark worker's next pollWork, after a goroutine was queued (obj: the worker G;
+   *  epoch: its M's epoch). gcworkers.ts. */
+  GcIdlePoll = 9,
 }
 
 /** Continuations: what an M does when its timed activity ends (m.cont), and who handles it. */
@@ -43,10 +42,20 @@ export const enum Cont {
   /** goroutine.ts: gosched_m, newproc. */
   Gosched,
   Newproc,
-  /** gc.ts: mallocgc, a mark assist, the work done while the world is stopped. */
+  /** gc.ts: mallocgc, a mark assist, the work done while the world is stopped; an assist that
+   *  ran out of mark work (gcParkAssist follows). */
   Alloc,
   StwWork,
   Assist,
+  AssistPark,
+  /** gcworkers.ts: a fractional mark worker reached its share of the P (pollFractionalWorkerExit). */
+  MarkWorker,
   /** syscall.ts: entersyscall_gcwait after its wait for sched.lock. */
   GcWait,
+  /** goroutine.ts: gosched_m that leaves the goroutine at its step (goschedIfBusy). */
+  Yield,
+  /** rtg.ts: a timed part of a runtime goroutine's operation is done. */
+  Rt,
+  /** gc.ts: the proportional sweep a mallocgc does before it allocates. */
+  Sweep,
 }

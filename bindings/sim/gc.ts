@@ -1,9 +1,13 @@
 // GC: garbage collection and stopping the world (runtime/mgc.go's gcStart, gcMarkDone,
-// gcBgMarkWorker, gcAssistAlloc; runtime/proc.go's stopTheWorldWithSema/startTheWorldWithSema).
+// gcMarkTermination; mgcmark.go's gcAssistAlloc and gcParkAssist; runtime/proc.go's
+// stopTheWorldWithSema/startTheWorldWithSema).
 //
-// Owns: the stop of the world in progress (stw), the GC cycle's phase, the heap allocated
-// since the last cycle, the dedicated mark workers (their goroutines, and how many more the
-// mark phase wants), a pending forced or deferred cycle; of each P, gcWorker and stoppedM.
+// Owns: the stop of the world in progress (stw), the GC cycle's phase and when its mark work
+// runs out (markEnd), the heap allocated since the last cycle, when the last cycle ended
+// (lastGC: the forced-GC clock sysmon reads), a cycle deferred behind another stop, the mark
+// assists parked for want of work; of each P, stoppedM. The background mark workers are
+// gcworkers.ts, the sweep between cycles sweep.ts; the forced GC is the forcegc goroutine's
+// (rtg.ts), readied by sysmon.
 // Invariants:
 // - stw is set from stopTheWorld until the initiator's work is done (startTheWorld); the model
 //   does not tell "stopping" from "stopped": meanwhile every P that comes free joins
@@ -11,62 +15,113 @@
 //   gives them back in;
 // - a cycle runs off → stw1 (sweep termination) → mark → stw2 (mark termination) → off; mark
 //   ends on the agenda (Ev.GcMarkDone) after gc.mark, waiting for someone else's stop (worldsema);
-// - p.gcWorker is the worker running on P during mark, cleared when mark ends;
-// - one stop at a time: a cycle due during a stop starts after it (pending).
-// Who may touch what: the other parts read stw (every safe point checks it) and ask through
-// needsWorker/gcWorkerFor/atExecute; a P joins a stopping world only through stopP, and a
+//   a running mark worker then stops the world for mark termination, or, with none running,
+//   the next goroutine to allocate (its assist finds no work left) or to be scheduled;
+// - one stop at a time: a cycle due during a stop starts after it (pending);
+// - the global mark work runs out a quarter of gc.mark before mark ends (workOut; the workers
+//   drain their own buffers meanwhile): an assist still working then parks (gcParkAssist,
+//   inside its assist range) if a worker runs; that worker's credit flush readies it
+//   ASSIST_CREDIT_NS later (gcFlushBgCredit), or else mark termination right after it stops
+//   the world (gcWakeAllAssists), onto the global queue; when it runs again its assist ends
+//   and its allocation completes;
+// - startTheWorld gives every stopped P back (to its M, to a new M when it has work or expired
+//   timers, else idle), wakes sysmon, and calls wakep: goroutines the stop left on the global
+//   queue find an M (startTheWorldWithSema's wakep);
+// - mark termination, with the world stopped, in gcMarkTermination's order: gcSweep hands the
+//   cycle's spans to the sweeper and readies bgsweep into the terminating P's runnext, GCDone,
+//   gcControllerCommit's heap goal (observer.heapGoal); then startTheWorldWithSema:
+//   procresize's GOMAXPROCS and STW done (observer.stwDone).
+// Who may touch what: the other parts read stw and phase (every safe point checks stw), ask
+// through atExecute and reach the workers through `workers`; a P joins a stopping world only through stopP, and a
 // running M stops only through stopForSTW.
 
 import { Act, GStatus, PStatus, type G, type M, type P } from './world.ts';
 import type { RStep } from '../scenario/resolved.ts';
 import type { StwReason } from './observer.ts';
 import { Cont, Ev } from './agenda.ts';
+import { Sweeper } from './sweep.ts';
+import { MarkWorkers } from './gcworkers.ts';
 import { WAKE_LATENCY_NS } from './proc.ts';
 import type { Sched } from './sched.ts';
 
 /** How long stopTheWorld takes to get every P (besides the work done while stopped). */
 const STOP_WAIT_NS = 10_000;
+/** Go 1.23 on 2–8 Ps: assists park 0.15–1ms (median 0.4ms) before mark termination, in mark
+ *  phases of a median 1.5ms; a worker's credit flush readies one a median 19–39µs later. */
+const MARK_TAIL = 0.25;
+const ASSIST_CREDIT_NS = 20_000;
 
 export class GC {
   /** The stop of the world in progress: who stops it, why, and the Ps stopped so far. */
   stw: { initiator: M; reason: StwReason; stoppedP: Set<P> } | null = null;
   phase: 'off' | 'stw1' | 'mark' | 'stw2' = 'off';
   private heapSince = 0;
-  private workersLeft = 0;
-  private readonly workers: G[] = [];
   private cycles = 0;
   private pending = false;
+  private pendingForced = false;
+  /** The cycle under way was started by forcegc (a time trigger: fewer idle workers). */
+  private forced = false;
   private markDoneWaiting = false;
+  /** When the mark work runs out (Ev.GcMarkDone is due). */
+  private markEnd = 0;
+  /** Mark assists parked for want of work (work.assistQueue). */
+  private readonly assistQueue: G[] = [];
+  /** When the last cycle ended (mark termination), or the program started. */
+  lastGC = 0;
+  readonly sweep: Sweeper;
+  readonly workers: MarkWorkers;
 
-  constructor(private readonly s: Sched) {}
-
-  /** Ev.GcPeriod: a forced GC (gc.period) is due; the next goroutine to run calls runtime.GC. */
-  forcegc(): void {
-    const s = this.s;
-    this.pending = true;
-    s.q.push(s.now + s.sc.gc!.periodNs, Ev.GcPeriod, null);
+  constructor(private readonly s: Sched) {
+    this.sweep = new Sweeper(s);
+    this.workers = new MarkWorkers(s);
   }
 
-  /** gcStart from M (by goroutine g, or by the forcegc helper when g is null). */
-  private gcStart(m: M, g: G | null): void {
+  /** The heap goal of the next cycle: the model triggers a cycle after gc.trigger bytes. */
+  heapGoal(): number {
+    return this.s.sc.gc?.triggerBytes ?? 0;
+  }
+
+  /** forcegchelper's gcStart (a time trigger): nothing if a cycle runs; after a stop in progress. */
+  forcedGC(m: M, g: G): void {
+    if (this.s.sc.gc && this.phase === 'off') {
+      if (!this.stw) {
+        this.gcStart(m, g, true);
+        return;
+      }
+      this.pending = true;
+      this.pendingForced = true;
+    }
+    this.s.gor.runG(m, g);
+  }
+
+  /** gcStart from M by goroutine g: unswept spans are finished inside the first pause. */
+  private gcStart(m: M, g: G | null, forced: boolean): void {
     this.phase = 'stw1';
+    this.forced = forced;
     this.cycles++;
     this.s.obs.gcStart(this.cycles, m, this.s.now);
-    this.stopTheWorld(m, 'GC sweep termination', g, this.s.sc.gc!.stwNs);
+    this.stopTheWorld(m, 'GC sweep termination', g, this.s.sc.gc!.stwNs + this.sweep.finish());
   }
 
   /** execute's GC duties before g runs; whether they took g over. Mark is over but no
    *  dedicated worker was running to finish it: g finishes it (as an assist reaching
-   *  gcMarkDone would). A forced GC: g calls runtime.GC. */
+   *  gcMarkDone would). A cycle deferred behind another stop: g starts it. */
   atExecute(m: M, g: G): boolean {
     if (this.stw) return false;
+    if (g.assistParked) {
+      // Back from gcParkAssist: the assist ends, the allocation it paid for completes.
+      g.assistParked = false;
+      this.s.obs.gcAssist(g, false, m, this.s.now);
+      this.s.gor.nextStep(g);
+    }
     if (this.phase === 'stw2') {
       this.stopTheWorld(m, 'GC mark termination', g, this.s.sc.gc!.stwNs);
       return true;
     }
     if (this.pending && this.phase === 'off') {
       this.pending = false;
-      this.gcStart(m, g);
+      this.gcStart(m, g, this.pendingForced);
+      this.pendingForced = false;
       return true;
     }
     return false;
@@ -74,8 +129,14 @@ export class GC {
 
   // ---- allocation and assists ------------------------------------------------------------
 
-  /** An alloc step: mallocgc plus zeroing at ~20 GB/s, in user code. */
+  /** An alloc step: during the sweep phase a span is swept first (sweep.ts), then mallocgc. */
   mallocgc(m: M, g: G, step: Extract<RStep, { k: 'alloc' }>): void {
+    if (this.sweep.beforeAlloc(m, g)) return;
+    this.mallocgcBody(m, g, step);
+  }
+
+  /** mallocgc plus zeroing at ~20 GB/s, in user code. */
+  mallocgcBody(m: M, g: G, step: Extract<RStep, { k: 'alloc' }>): void {
     const s = this.s;
     const ns = 50 + Math.ceil(step.bytes * 0.05);
     s.busy(m, Act.User, s.symtab.concat(s.stacks.mallocgc, g.userStack), false, ns, Cont.Alloc);
@@ -87,11 +148,23 @@ export class GC {
     const gc = s.sc.gc;
     const step = s.gor.curStep(g) as Extract<RStep, { k: 'alloc' }>;
     this.heapSince += step.bytes;
+    this.sweep.allocated(step.bytes);
     s.obs.heapAlloc(this.heapSince, m, s.now);
+    if (this.phase === 'stw2' && !this.stw && gc) {
+      // The mark work is done and no worker runs to finish it: this allocation's assist finds
+      // nothing left and calls gcMarkDone itself (mark termination on this goroutine).
+      s.gor.nextStep(g);
+      this.stopTheWorld(m, 'GC mark termination', g, gc.stwNs);
+      return;
+    }
     if (this.phase === 'mark' && gc && gc.assistNsPerKiB > 0) {
-      const ns = Math.ceil((step.bytes / 1024) * gc.assistNsPerKiB);
+      const ns = this.assistNs(g);
       s.obs.gcAssist(g, true, m, s.now);
-      s.busy(m, Act.G0, s.onBehalf(s.stacks.assist, g), true, ns, Cont.Assist);
+      const workOut = this.markEnd - Math.floor(gc.markNs * MARK_TAIL);
+      // The global work runs out before this assist is paid, the rest is in a worker's hands:
+      // the assist does what is left, then parks.
+      if (s.now < workOut && s.now + ns > workOut && this.runningWorker()) s.busy(m, Act.G0, s.onBehalf(s.stacks.assist, g), true, workOut - s.now, Cont.AssistPark);
+      else s.busy(m, Act.G0, s.onBehalf(s.stacks.assist, g), true, ns, Cont.Assist);
       return;
     }
     s.gor.nextStep(g);
@@ -102,7 +175,7 @@ export class GC {
         s.gor.runG(m, g);
         return;
       }
-      this.gcStart(m, g);
+      this.gcStart(m, g, false);
       return;
     }
     s.gor.runG(m, g);
@@ -116,6 +189,56 @@ export class GC {
     s.gor.runG(m, g);
   }
 
+  /** Cont.AssistPark: the assist found no more work (gcParkAssist). Mark over meanwhile: the
+   *  assist just ends; else g parks in the assist queue and M schedules. */
+  assistPark(m: M, g: G): void {
+    const s = this.s;
+    if (this.phase !== 'mark' || !this.runningWorker()) {
+      // Mark is over, or the worker that held the rest of the work is gone: nothing to wait for.
+      this.assistDone(m, g);
+      return;
+    }
+    g.status = GStatus.Waiting;
+    g.m = null;
+    g.epoch++;
+    g.assistParked = true;
+    s.obs.goBlock(g, 'gcassist', m, s.now);
+    this.assistQueue.push(g);
+    const epoch = g.epoch;
+    s.at(s.now + ASSIST_CREDIT_NS, () => this.creditWake(g, epoch));
+    s.proc.schedule(m);
+  }
+
+  /** gcFlushBgCredit: a running mark worker's credit readies the parked assist g (if none runs,
+   *  g waits for mark termination). */
+  private creditWake(g: G, epoch: number): void {
+    const s = this.s;
+    const i = this.assistQueue.indexOf(g);
+    if (i < 0 || g.epoch !== epoch || this.phase !== 'mark') return;
+    const w = this.runningWorker();
+    if (!w) return;
+    this.assistQueue.splice(i, 1);
+    s.proc.ready(g, null, w.m);
+  }
+
+  private runningWorker(): G | null {
+    for (const p of this.s.ps) if (p.gcWorker?.status === GStatus.Running) return p.gcWorker;
+    return null;
+  }
+
+  /** The CPU the current alloc step's assist costs. */
+  private assistNs(g: G): number {
+    const step = this.s.gor.curStep(g) as Extract<RStep, { k: 'alloc' }>;
+    return Math.ceil((step.bytes / 1024) * this.s.sc.gc!.assistNsPerKiB);
+  }
+
+  /** gcWakeAllAssists (the world is stopped for mark termination): every parked assist goes to
+   *  the global queue, readied by the stopping M. */
+  private wakeAllAssists(m: M): void {
+    for (const g of this.assistQueue) this.s.proc.ready(g, null, m);
+    this.assistQueue.length = 0;
+  }
+
   // ---- stopping the world ------------------------------------------------------------------
 
   /** stopTheWorld(reason) on m for goroutine g (null: a runtime thread), then workNs of work. */
@@ -124,6 +247,7 @@ export class GC {
     this.stw = { initiator: m, reason, stoppedP: new Set<P>() };
     s.obs.stwStart(reason, m, s.now);
     m.curg = g;
+    if (reason === 'GC mark termination') this.wakeAllAssists(m);
     const gcStack = reason === 'GC sweep termination' ? s.stacks.stw : reason === 'GC mark termination' ? s.stacks.markTerm : s.stacks.stwUser;
     for (const p of s.ps) {
       if (p === m.p) continue;
@@ -193,6 +317,7 @@ export class GC {
   startTheWorld(m: M): void {
     const s = this.s;
     const stw = this.stw!;
+    if (stw.reason === 'GC mark termination') this.markTermination(m);
     this.stw = null;
     s.obs.stwDone(m, s.now);
     // Every stopped P comes back; Ps whose M waited resume with it.
@@ -202,30 +327,28 @@ export class GC {
       if (sm) {
         s.acquireP(sm, p);
         s.busy(sm, Act.Idle, 0, true, WAKE_LATENCY_NS, Cont.Wake);
-      } else if (p.runqSize() > 0) {
+      } else if (p.runqSize() > 0 || s.timers.hasExpired(p)) {
         s.proc.startm(p, false);
       } else {
         s.proc.pidleput(p);
       }
     }
     const g = m.curg;
+    s.sysmon.wake();
     if (stw.reason === 'GC sweep termination') {
       this.phase = 'mark';
       const gc = s.sc.gc!;
-      this.workersLeft = gc.workers > 0 ? Math.max(1, Math.round(gc.workers * s.sc.gomaxprocs)) : 0;
-      s.q.push(s.now + gc.markNs, Ev.GcMarkDone, null);
-      s.proc.startIdle(this.workersLeft);
-    } else if (stw.reason === 'GC mark termination') {
-      this.phase = 'off';
-      this.heapSince = 0;
-      s.obs.gcDone(m, s.now);
+      this.markEnd = s.now + gc.markNs;
+      s.q.push(this.markEnd, Ev.GcMarkDone, null);
+      this.workers.startCycle(this.forced);
     }
+    s.proc.wakep();
     if (this.markDoneWaiting) {
       this.markDoneWaiting = false;
       this.gcMarkDone();
     }
     if (g?.system) {
-      this.parkWorker(g); // the mark worker that ran mark termination
+      this.workers.parkAfterMarkTermination(g); // the mark worker that ran mark termination
     } else if (g) {
       s.gor.runG(m, g); // the goroutine that started (or finished) the cycle carries on
     } else {
@@ -233,47 +356,17 @@ export class GC {
     }
   }
 
-  // ---- mark workers ------------------------------------------------------------------------
-
-  /** The mark phase wants another dedicated worker. */
-  needsWorker(): boolean {
-    return this.phase === 'mark' && this.workersLeft > 0;
-  }
-
-  /** findRunnableGCWorker: the worker P runs next. */
-  gcWorkerFor(p: P): G {
+  /** gcMarkTermination with the world stopped, before startTheWorldWithSema: gcSweep (the
+   *  sweeper gets the cycle's spans, bgsweep is readied), GCDone, gcControllerCommit. */
+  private markTermination(m: M): void {
     const s = this.s;
-    let w = this.workers.find((x) => x.status === GStatus.Waiting);
-    if (w) {
-      // findRunnableGCWorker readies a parked worker.
-      w.status = GStatus.Runnable;
-      s.obs.goUnblock(w, p.m, p, s.now);
-    } else {
-      // gcBgMarkStartWorkers: a new worker goroutine, runnable at once.
-      w = s.newG(null, -1, 'gcBgMarkWorker', s.stacks.markWorkerUser, 0, [], false);
-      w.system = true;
-      this.workers.push(w);
-      s.obs.goCreate(null, w, p.m, s.now);
-    }
-    this.workersLeft--;
-    p.gcWorker = w;
-    return w;
-  }
-
-  /** A dedicated mark worker goes back to waiting; its M schedules. */
-  private parkWorker(w: G): void {
-    const s = this.s;
-    const m = w.m!;
-    w.status = GStatus.Waiting;
-    w.m = null;
-    s.obs.goBlock(w, 'gcworker', m, s.now);
-    s.proc.schedule(m);
-  }
-
-  /** A worker runs gcDrain on g0 until mark ends. */
-  runWorker(m: M, w: G): void {
-    const s = this.s;
-    s.busy(m, Act.G0, s.onBehalf(s.stacks.markWorker, w), true, Infinity, Cont.None);
+    this.phase = 'off';
+    this.heapSince = 0;
+    this.lastGC = s.now;
+    this.sweep.start();
+    s.rtg.sweepStart(m);
+    s.obs.gcDone(m, s.now);
+    s.obs.heapGoal?.(this.heapGoal(), m, s.now);
   }
 
   /** Ev.GcMarkDone: mark is over; mark termination stops the world. */
@@ -283,26 +376,18 @@ export class GC {
       this.markDoneWaiting = true;
       return;
     }
-    // Dedicated workers stop; the first one runs mark termination (gcMarkDone) on its M
-    // before it parks, the others park at once.
-    let initiator: G | null = null;
-    for (const p of this.s.ps) {
-      const w = p.gcWorker;
-      if (!w) continue;
-      p.gcWorker = null;
-      if (!initiator) {
-        initiator = w;
-        continue;
-      }
-      this.parkWorker(w);
-    }
-    this.workersLeft = 0;
+    // The workers stop; the first one runs mark termination (gcMarkDone) on its M before it
+    // parks, the others park at once.
     this.phase = 'stw2';
+    const initiator = this.workers.stopAll();
     if (initiator) {
       this.stopTheWorld(initiator.m!, 'GC mark termination', initiator, this.s.sc.gc!.stwNs);
       return;
     }
-    // No worker ran (all Ps busy with locked or syscall work): the next M to schedule
-    // finishes the cycle (phase stays stw2 until then).
+    // No worker ran (all Ps busy with locked or syscall work): the next M to schedule, or the
+    // next goroutine to allocate, finishes the cycle (phase stays stw2 until then); a parked
+    // assist retries at once, finds no work left and finishes it.
+    for (const g of this.assistQueue) this.s.proc.ready(g, null, null);
+    this.assistQueue.length = 0;
   }
 }

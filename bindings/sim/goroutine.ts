@@ -1,11 +1,13 @@
-// Goroutines: running a goroutine's program (the scenario's steps) on an M — what Go code
-// does between scheduler calls: user code, g0 work, syscalls, sleeps and blocking, unbuffered
-// channels, Gosched, newproc, runtime/trace annotations, and goexit.
+// Goroutines: running a goroutine's program (the scenario's steps, or a runtime goroutine's,
+// rtg.ts) on an M — what Go code does between scheduler calls: user code, g0 work, syscalls,
+// sleeps and blocking, unbuffered channels, Gosched, newproc, runtime/trace annotations,
+// gopreempt at a safe point, and goexit.
 //
 // Owns: the channels' wait queues (sendq/recvq per channel); of each G, its program counter
 // (g.pc: a stack of frames over step lists, loops and task/region bodies), its work left in
-// the current step (remaining), its label tag, the annotation ends it still owes
-// (pendingEnds), and the P whose timers hold its sleep (timerP).
+// the current step (remaining, drawn around the step's duration by jitter.ts when the step
+// starts and kept across preemption), its label tag and the annotation ends it still owes
+// (pendingEnds). Sleeps are armed on the P that runs the goroutine (timers.ts).
 // Invariants:
 // - g.pc's top frame points at the step g is at; a frame whose steps are done is popped at
 //   once (unwind), so the top frame always has a step unless the program is over;
@@ -14,13 +16,14 @@
 // - region.End/task.End run on their own goroutine: when g is not running at the instant its
 //   body finishes (its blocking step was completed by a peer or a timer), they wait in
 //   pendingEnds for execute.
+// - a goroutine sysmon asked to stop (g.preempt) stops at the next step boundary runG reaches;
 // Who may touch what: the other parts move a program only through curStep/nextStep and start
 // one through runG; runG runs zero-time steps inline until one takes time, blocks or ends.
 
-import { Act, GStatus, PStatus, type G, type M } from './world.ts';
+import { Act, GStatus, type G, type M } from './world.ts';
 import type { RStep } from '../scenario/resolved.ts';
 import type { BlockKind } from './observer.ts';
-import { Cont, Ev } from './agenda.ts';
+import { Cont } from './agenda.ts';
 import type { Sched } from './sched.ts';
 
 type AnnotationEnd = { k: 'task' | 'region'; id: number; name: string };
@@ -99,6 +102,11 @@ export class Goroutines {
         s.gc.stopForSTW(m);
         return;
       }
+      if (g.preempt) {
+        // sysmon's request reaches a safe point (the prologue of the next call).
+        this.gopreempt(m, g);
+        return;
+      }
       const step = g.pc.length ? this.curStep(g) : undefined;
       if (!step) {
         this.goexit(m, g);
@@ -106,12 +114,12 @@ export class Goroutines {
       }
       switch (step.k) {
         case 'compute':
-          if (g.remaining === 0) g.remaining = step.ns;
+          if (g.remaining === 0) g.remaining = s.jitter.draw(step.ns);
           g.userStack = step.stack;
           s.busy(m, Act.User, step.stack, false, g.remaining, Cont.Step);
           return;
         case 'g0':
-          s.busy(m, Act.G0, step.via === 'systemstack' ? s.onBehalf(step.stack, g) : step.stack, true, step.ns, Cont.Step);
+          s.busy(m, Act.G0, step.via === 'systemstack' ? s.onBehalf(step.stack, g) : step.stack, true, s.jitter.draw(step.ns), Cont.Step);
           return;
         case 'syscall':
           s.sys.entersyscall(m, g, step);
@@ -120,11 +128,19 @@ export class Goroutines {
           s.busy(m, Act.G0, s.stacks.gosched, true, s.sc.costs.goschedNs, Cont.Gosched);
           return;
         case 'sleep':
-          g.timerP = m.p;
-          this.park(m, g, 'sleep', step.ns);
+          this.park(m, g, 'sleep', step.ns, true);
+          return;
+        case 'nap':
+          this.park(m, g, step.why, step.ns, true);
           return;
         case 'block':
-          this.park(m, g, step.reason, step.ns);
+          this.park(m, g, step.reason, step.ns, false);
+          return;
+        case 'park':
+          this.park(m, g, step.why, Infinity, false);
+          return;
+        case 'rt':
+          s.rtg.run(m, g, step.op);
           return;
         case 'send':
         case 'recv': {
@@ -139,7 +155,7 @@ export class Goroutines {
             continue;
           }
           mine.push(g);
-          this.park(m, g, step.k === 'send' ? 'chansend' : 'chanrecv', Infinity);
+          this.park(m, g, step.k === 'send' ? 'chansend' : 'chanrecv', Infinity, false);
           return;
         }
         case 'spawn':
@@ -191,11 +207,29 @@ export class Goroutines {
 
   /** Cont.Gosched: goschedImpl puts g on the global queue and M schedules. */
   goschedM(m: M, g: G): void {
+    this.nextStep(g);
+    this.yieldM(m, g);
+  }
+
+  /** gosched_m without moving on (Cont.Yield, goschedIfBusy): g resumes at the same step. */
+  yieldM(m: M, g: G): void {
     const s = this.s;
     g.status = GStatus.Runnable;
     s.obs.goSched(g, m, s.now);
-    this.nextStep(g);
     g.m = null;
+    s.proc.globrunqput(g);
+    s.proc.schedule(m);
+  }
+
+  /** gopreempt_m: sysmon's preemption stops g (keeping the work left in its step); it goes to
+   *  the global queue and M schedules. */
+  gopreempt(m: M, g: G): void {
+    const s = this.s;
+    if (m.cont === Cont.Step && m.act === Act.User) g.remaining = Math.max(0, m.until - s.now);
+    g.preempt = false;
+    g.status = GStatus.Runnable;
+    g.m = null;
+    s.obs.goPreempt(g, m, s.now);
     s.proc.globrunqput(g);
     s.proc.schedule(m);
   }
@@ -218,23 +252,17 @@ export class Goroutines {
     this.runG(m, g);
   }
 
-  /** gopark: g waits (for ns, or until someone readies it); M schedules. */
-  private park(m: M, g: G, why: BlockKind, ns: number): void {
+  /** gopark: g waits (for ns on a timer of its P when `timer`, or until someone readies it,
+   *  with a deadline outside the program otherwise); M schedules. */
+  private park(m: M, g: G, why: BlockKind, ns: number, timer: boolean): void {
     const s = this.s;
+    const p = m.p;
     g.status = GStatus.Waiting;
     g.m = null;
     g.epoch++;
     s.obs.goBlock(g, why, m, s.now);
-    if (ns < Infinity) s.q.push(s.now + ns, Ev.Wake, g, g.epoch);
+    if (ns < Infinity) s.timers.arm(g, timer ? p : null, ns);
     s.proc.schedule(m);
-  }
-
-  /** Ev.Wake: g's timer fires on the P that set it (if that P still runs), else globally. */
-  wakeTimer(g: G): void {
-    this.nextStep(g);
-    const p = g.timerP && g.timerP.status === PStatus.Running ? g.timerP : null;
-    g.timerP = null;
-    this.s.proc.ready(g, p, null);
   }
 
   private goexit(m: M, g: G): void {

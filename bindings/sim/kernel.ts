@@ -36,6 +36,9 @@ export class Kernel {
   private itimerNext = Infinity;
   private tickNs = 4e6;
   readonly stats = { ticks: 0, itimerExpiries: 0, itimerSignals: 0, timerSignals: 0, itimerNoTarget: 0 };
+  /** Told of every activity change before it is applied, with the on-CPU ns it ends (0 when
+   *  the thread was off CPU): the ground-truth profile (runtime/truth.ts) listens here. */
+  onAct: ((t: Thread, ns: number) => void) | null = null;
 
   constructor(
     private readonly q: EventQueue,
@@ -56,6 +59,7 @@ export class Kernel {
   /** Change a thread's activity at `now`, charging CPU time and keeping its timer in step. */
   setAct(t: Thread, act: Act, now: number): void {
     const was = t.act;
+    this.onAct?.(t, onCpu(was) ? now - t.since : 0);
     if (onCpu(was)) {
       const d = now - t.since;
       if (isSys(was)) t.cpuSys += d;

@@ -2,14 +2,28 @@
 //
 // The scheduler calls these at the instant the runtime would emit the matching trace event;
 // the tracers (runtime/) turn them into their format. NoopObserver serves untraced runs.
-// `profiling()` tells execute() whether to arm per-thread profiling timers.
+// `profiling()` tells execute() whether to arm per-thread profiling timers. The optional hooks
+// are runtime activity a tracer may write or skip (a tracer that lacks one loses nothing else):
+// the heap goal of each cycle, the proportional sweep ranges of allocating goroutines, and the
+// trace advancer's call of traceAdvance (a tracer without it switches generations on its own
+// clock). The runtime's own goroutines (forcegc, bgsweep, ...) come through the ordinary
+// goroutine events; g.rt names which one a goroutine is (sim/rtg.ts RUNTIME_GOROUTINES has its entry
+// frame and the reason each waits for).
 
 import type { G, M, P } from './world.ts';
 import type { StwReason } from '../scenario/stw.ts';
 
 export type { StwReason } from '../scenario/stw.ts';
 
-export type BlockKind = 'sleep' | 'chan' | 'select' | 'sync' | 'cond' | 'net' | 'chansend' | 'chanrecv' | 'gcworker';
+/** Why a goroutine blocks. `gcworker`: a runtime goroutine parked until the runtime wakes it
+ *  (v2 "system goroutine wait"); `gcsweep`: bgsweep between cycles ("GC background sweeper
+ *  wait"); `gcassist`: a mark assist that found no work (gcParkAssist: v1 GoBlockGC, v2 "GC mark
+ *  assist wait for work"). */
+export type BlockKind = 'sleep' | 'chan' | 'select' | 'sync' | 'cond' | 'net' | 'chansend' | 'chanrecv' | 'gcworker' | 'gcsweep' | 'gcassist';
+
+/** A mark worker's label by its g.markMode (gcMarkWorkerModeStrings: what the tracers write as
+ *  the worker starts). */
+export const MARK_WORKER_LABELS = ['Not worker', 'GC (dedicated)', 'GC (fractional)', 'GC (idle)'] as const;
 
 export interface SchedObserver {
   init(sched: unknown, now: number): void;
@@ -35,7 +49,16 @@ export interface SchedObserver {
   goSysCall(g: G, m: M, now: number): void;
   goSysExit(g: G, m: M, lostP: boolean, now: number): void;
   heapAlloc(bytes: number, m: M, now: number): void;
+  /** A mark assist of g (GCMarkAssistBegin/End): mallocgc during mark pays for its allocation. */
   gcAssist(g: G, start: boolean, m: M, now: number): void;
+  /** The heap goal of the next cycle (gcControllerCommit at mark termination, world stopped). */
+  heapGoal?(bytes: number, m: M, now: number): void;
+  /** A proportional sweep by allocating goroutine g on M's P before its allocation (GCSweepBegin;
+   *  at the end GCSweepEnd with the bytes swept and reclaimed). */
+  gcSweep?(g: G, start: boolean, swept: number, reclaimed: number, m: M, now: number): void;
+  /** The trace advancer goroutine, running on M, calls traceAdvance (Go 1.22+): the tracer
+   *  switches generations now, and the new one opens on M's thread. */
+  traceAdvance?(m: M, now: number): void;
   gcStart(cycle: number, m: M, now: number): void;
   gcDone(m: M, now: number): void;
   stwStart(reason: StwReason, m: M, now: number): void;

@@ -1,22 +1,26 @@
 // Proc: the run queues and the scheduling loop (runtime/proc.go's runqput/runqget/runqsteal,
 // globrunqput/globrunqget, pidleput, wakep/startm/stopm, schedule/findRunnable/execute).
 //
-// Owns: the idle P list and the idle M list, the global run queue, the count of spinning Ms,
-// and the runnext flag of the last runqget (execute's inheritTime); of each P, its local run
-// queue and runnext (runq, runqHead, runnext), its schedtick; of each M, spinning, nextG and
-// inheritTime.
+// Owns: the idle P list and the idle M list, the global run queue, the count of spinning Ms;
+// of each P, its local run queue and runnext (runq, runqHead, runnext), its schedtick; of each
+// M, spinning, nextG and inheritTime.
 // Invariants:
 // - a P is on idleP iff its status is Idle (pidleput is the only way in; pidleget, pidleremove
 //   and the steal by exitsyscall the only ways out);
 // - an M is on idleM iff it parked in stopm with no P and no locked goroutine;
 // - nspinning counts the Ms with m.spinning set;
 // - the global queue is globrunq[globHead:]; a local one p.runq[p.runqHead:], at most
-//   LOCAL_RUNQ_MAX long (runqputslow moves half of it to the global queue).
+//   LOCAL_RUNQ_MAX long (runqputslow moves half of it to the global queue);
+// - a G taken from runnext inherits the time slice (m.inheritTime, set where the G is picked
+//   for that M): execute does not bump the schedtick, so sysmon (sysmon.ts) sees one slice and
+//   preempts it after 10ms, which bounds a pair of goroutines handing off through runnext.
 // Who may touch what: the other parts put goroutines on queues only through runqput,
 // globrunqput and ready, Ps on the idle list only through pidleput, and take Ms through
 // startm/stopm; they read idleP.length and nspinning (handoffp's decisions).
-// What a round costs: schedule() pays costs.scheduleNs on g0 when it finds a goroutine, else
-// it spins one findRunnable round (costs.findRunnableNs) and parks the M if that finds nothing.
+// What a round costs: schedule() runs the P's expired timers (timers.ts) before it looks at the
+// queues, then pays costs.scheduleNs on g0 when it finds a goroutine, else it spins one
+// findRunnable round (costs.findRunnableNs), stealing goroutines and expired timers, and parks
+// the M if that finds nothing.
 
 import { Act, GStatus, PStatus, type G, type M, type P } from './world.ts';
 import { Cont } from './agenda.ts';
@@ -32,8 +36,6 @@ export class Proc {
   private globrunq: G[] = [];
   private globHead = 0;
   nspinning = 0;
-  /** Whether the last runqget came from runnext (execute's inheritTime). */
-  private inheritTime = false;
 
   constructor(private readonly s: Sched) {}
 
@@ -58,12 +60,12 @@ export class Proc {
     }
   }
 
-  private runqget(p: P): G | null {
-    this.inheritTime = false;
+  /** runqget for M's P: a G from runnext inherits the time slice (m.inheritTime). */
+  private runqget(p: P, m: M): G | null {
     if (p.runnext) {
       const g = p.runnext;
       p.runnext = null;
-      this.inheritTime = true;
+      m.inheritTime = true;
       return g;
     }
     if (p.runqHead < p.runq.length) return p.runq[p.runqHead++];
@@ -72,6 +74,7 @@ export class Proc {
 
   globrunqput(g: G): void {
     this.globrunq.push(g);
+    this.s.gc.workers.pollWork(null);
   }
 
   private globrunqget(): G | null {
@@ -127,8 +130,12 @@ export class Proc {
     g.status = GStatus.Runnable;
     g.epoch++;
     s.obs.goUnblock(g, by, p ?? by?.p ?? null, s.now);
-    if (p && p.status !== PStatus.Idle && p.status !== PStatus.GCStop) this.runqput(p, g, true);
-    else this.globrunq.push(g);
+    if (p && p.status !== PStatus.Idle && p.status !== PStatus.GCStop) {
+      this.runqput(p, g, true);
+      this.s.gc.workers.pollWork(p);
+    } else {
+      this.globrunqput(g);
+    }
     this.wakep();
   }
 
@@ -224,13 +231,11 @@ export class Proc {
       s.sys.handoffp(p);
       return;
     }
-    let g: G | null = null;
-    if (s.gc.needsWorker() && !p.gcWorker) g = s.gc.gcWorkerFor(p);
-    this.inheritTime = false;
+    s.timers.checkTimers(p, m);
+    m.inheritTime = false;
+    let g = s.gc.workers.forSchedule(p);
     if (!g && p.schedtick % 61 === 0 && this.globSize() > 0) g = this.globrunqget();
-    if (!g) g = this.runqget(p);
-    if (!g) g = this.globrunqget();
-    if (!g) g = this.runqsteal(p);
+    if (!g) g = this.findRunnable(p, m);
     if (g) {
       m.nextG = g;
       s.busy(m, Act.Sched, s.stacks.schedule, true, s.sc.costs.scheduleNs, Cont.Sched);
@@ -243,6 +248,16 @@ export class Proc {
     s.busy(m, Act.Sched, s.stacks.findRunnable, true, s.sc.costs.findRunnableNs, Cont.Spin);
   }
 
+  /** findRunnable's queues: local, global, then stealing (goroutines, then expired timers,
+   *  which ready their goroutines into this P's runnext); with nothing found during mark, an
+   *  idle mark worker. */
+  private findRunnable(p: P, m: M): G | null {
+    const g = this.runqget(p, m) ?? this.globrunqget() ?? this.runqsteal(p);
+    if (g) return g;
+    if (this.s.timers.stealTimers(p, m)) return this.runqget(p, m);
+    return this.s.gc.workers.forIdle(p);
+  }
+
   /** Cont.Sched: schedule() paid its cost; run what it found (unless the world is stopping). */
   scheduled(m: M): void {
     const next = m.nextG!;
@@ -250,6 +265,7 @@ export class Proc {
     const gc = this.s.gc;
     if (gc.stw) {
       this.runqput(m.p!, next, true);
+      m.inheritTime = false;
       gc.stopForSTW(m);
       return;
     }
@@ -260,7 +276,12 @@ export class Proc {
   spun(m: M): void {
     const s = this.s;
     const p = m.p!;
-    const got = s.gc.stw ? null : this.runqget(p) ?? this.globrunqget() ?? this.runqsteal(p);
+    m.inheritTime = false;
+    let got: G | null = null;
+    if (!s.gc.stw) {
+      s.timers.checkTimers(p, m);
+      got = this.findRunnable(p, m);
+    }
     if (got) {
       m.nextG = got;
       s.busy(m, Act.Sched, s.stacks.schedule, true, s.sc.costs.scheduleNs, Cont.Sched);
@@ -276,8 +297,6 @@ export class Proc {
       this.nspinning--;
       if (this.globSize() > 0 || this.anyLocalWork()) this.wakep(); // resetspinning
     }
-    m.inheritTime = this.inheritTime;
-    this.inheritTime = false;
     if (g.lockOSThread && g.lockedM === null) {
       // The goroutine locks itself to a fresh thread (LockOSThread at its start).
       const lm = this.s.newM();
@@ -288,6 +307,8 @@ export class Proc {
       // startlockedm: the P goes to the goroutine's own thread; this M sleeps.
       const lm = g.lockedM;
       const p = m.p!;
+      lm.inheritTime = m.inheritTime;
+      m.inheritTime = false;
       this.releasep(m);
       this.stopm(m);
       this.s.acquireP(lm, p);
@@ -301,11 +322,9 @@ export class Proc {
   private runOn(m: M, g: G): void {
     const s = this.s;
     const p = m.p!;
-    if (!m.inheritTime) {
-      p.schedtick++;
-      s.sys.newSlice(p);
-    }
+    if (!m.inheritTime) p.schedtick++;
     m.inheritTime = false;
+    g.preempt = false;
     g.status = GStatus.Running;
     g.m = m;
     m.curg = g;
@@ -317,7 +336,7 @@ export class Proc {
       s.kernel.armThreadTimer(m, first, s.now);
     }
     if (g.system) {
-      s.gc.runWorker(m, g);
+      s.gc.workers.run(m, g);
       return;
     }
     if (g.pendingEnds) s.gor.runPendingEnds(m, g);

@@ -12,13 +12,21 @@
 //   proc.ts       run queues and the scheduling loop: runnext, local and global queues
 //                 (checked every 61st schedtick), work stealing, wakep/startm/stopm with
 //                 spinning Ms, schedule/execute, LockOSThread hand-offs;
-//   syscall.ts    syscalls and sysmon: entersyscall(_gcwait)/exitsyscall, handoffp, retake
-//                 (after 20–40µs, or 10ms with nothing else to run), preemption after 10ms;
-//   gc.ts         GC and stop-the-world: two pauses around a concurrent mark with dedicated
-//                 background workers and mark assists, other stops (ReadMemStats...);
+//   timers.ts     timers: sleeps on the P that set them, run by checkTimers in schedule, by a
+//                 netpolling M when a P is idle, or stolen by a P out of work;
+//   syscall.ts    syscalls: entersyscall(_gcwait)/exitsyscall, handoffp;
+//   sysmon.ts     sysmon's loop: retake of Ps in syscalls (same syscalltick on two passes),
+//                 preemption of a time slice after 10ms, the forced-GC check;
+//   gc.ts         GC and stop-the-world: two pauses around a concurrent mark with mark
+//                 assists (parked when the mark work runs out), other stops (ReadMemStats...);
+//                 the sweep between cycles (sweep.ts); the background mark workers,
+//                 dedicated, fractional and idle, as mgcpacer.go splits them (gcworkers.ts);
+//   rtg.ts        the runtime's own goroutines (forcegc, bgsweep, bgscavenge, runfinq, the
+//                 profile writer, the trace reader...);
 //   goroutine.ts  goroutine programs: runG and the program counter, annotations, unbuffered
-//                 channel hand-off into runnext, sleep timers on the P that set them, Gosched
-//                 onto the global queue, newproc, goexit.
+//                 channel hand-off into runnext, Gosched onto the global queue, newproc,
+//                 gopreempt, goexit;
+//   jitter.ts     the spread of step durations (the scenario's `jitter`).
 //
 // Owned here: the clock (now), the agenda (q; event kinds in agenda.ts), the kernel, every P,
 // M and G and the threads outside Go (created only by newG/newM/start), the observer, the one
@@ -45,6 +53,10 @@ import { Proc } from './proc.ts';
 import { Syscalls } from './syscall.ts';
 import { GC } from './gc.ts';
 import { Goroutines } from './goroutine.ts';
+import { Timers } from './timers.ts';
+import { Sysmon } from './sysmon.ts';
+import { RuntimeGoroutines } from './rtg.ts';
+import { Jitter } from './jitter.ts';
 
 /** debug.SetMaxThreads' default: a program with more live threads dies. */
 const MAX_THREADS = 10_000;
@@ -63,6 +75,10 @@ export class Sched {
   readonly sys: Syscalls;
   readonly gc: GC;
   readonly gor: Goroutines;
+  readonly timers: Timers;
+  readonly sysmon: Sysmon;
+  readonly rtg: RuntimeGoroutines;
+  readonly jitter: Jitter;
   /** Stacks of the runtime's own code (g0 work, the mark worker, syscall6...). */
   readonly stacks: Record<string, number>;
   readonly symtab: Symtab;
@@ -78,6 +94,8 @@ export class Sched {
     readonly rand: Rand,
     readonly obs: SchedObserver,
     onSignal: (t: Thread, src: SignalSource, now: number) => void,
+    /** Whether the execution tracer runs (its goroutines exist only then). */
+    traced = false,
   ) {
     this.symtab = sc.symtab;
     this.guard = new ProgressGuard(sc.limits.goroutines);
@@ -96,6 +114,8 @@ export class Sched {
       stw: st(['stopTheWorld', 'gcStart', 'systemstack']),
       markTerm: st(['stopTheWorld', 'gcMarkTermination', 'systemstack']),
       stwUser: st(['stopTheWorld', 'systemstack']),
+      bgsweep: st(['sweepLockedSweep', 'sweepone', 'bgsweep', 'goexit']),
+      allocSweep: st(['sweepLockedSweep', 'cacheSpan', 'refill']),
       syscall: st(['syscall6']),
       switch: st(['systemstackSwitch']),
       externalCode: st(['externalCode']),
@@ -105,6 +125,10 @@ export class Sched {
     this.sys = new Syscalls(this);
     this.gc = new GC(this);
     this.gor = new Goroutines(this);
+    this.timers = new Timers(this);
+    this.sysmon = new Sysmon(this);
+    this.rtg = new RuntimeGoroutines(this, traced);
+    this.jitter = new Jitter(sc.jitter, rand);
   }
 
   /** The stack a systemstack traceback shows: g0 frames, the switch, then the user frames. */
@@ -114,20 +138,23 @@ export class Sched {
 
   // ---- setup and the main loop ------------------------------------------------------------
 
-  /** Start the program: GOMAXPROCS Ps, M0 running main, which spawns the initial goroutines. */
+  /** Start the program: GOMAXPROCS Ps, sysmon, the runtime's goroutines that exist before the
+   *  tracer starts (rtg.ts beforeTrace), then M0 running main, which starts the tracer's
+   *  goroutines (trace.Start) and then spawns the initial goroutines. */
   start(): void {
     const sc = this.sc;
     for (let i = 0; i < sc.gomaxprocs; i++) this.ps.push(new P(i));
     for (let i = sc.gomaxprocs - 1; i >= 1; i--) this.proc.idleP.push(this.ps[i]);
-    const spawns: RStep[] = [];
+    const spawns: RStep[] = [{ k: 'rt', op: 'init' }];
     sc.templates.forEach((t, i) => {
       if (t.count > 0) spawns.push({ k: 'spawn', tmpl: i, count: t.count });
     });
     spawns.push({ k: 'block', ns: Infinity, reason: 'select' });
     const main = this.newG(null, -1, 'main', this.stacks.mainRoot, 0, spawns, false);
     this.mainG = main;
-    const m0 = this.newM();
     const p0 = this.ps[0];
+    this.rtg.beforeTrace(p0);
+    const m0 = this.newM();
     this.obs.init(this, this.now);
     this.acquireP(m0, p0);
     this.proc.execute(m0, main);
@@ -139,7 +166,7 @@ export class Sched {
         this.q.push(t.startNs + Math.floor(this.rand.float() * 1e6), Ev.Foreign, ft, 0);
       }
     }
-    if (sc.gc && sc.gc.periodNs < Infinity) this.q.push(sc.gc.periodNs, Ev.GcPeriod, null);
+    this.sysmon.start();
   }
 
   /** Run a callback at time t (profile reader, trace generations...). */
@@ -167,17 +194,14 @@ export class Sched {
         case EV_TICK:
           this.kernel.tick(this.now);
           break;
-        case Ev.Preempt:
-          this.sys.sysmonPreempt(e.obj as P, e.epoch);
+        case Ev.Sysmon:
+          this.sysmon.pass(e.epoch);
           break;
         case Ev.Wake: {
           const g = e.obj as G;
-          if (g.epoch === e.epoch && g.status === GStatus.Waiting) this.gor.wakeTimer(g);
+          if (g.epoch === e.epoch && g.status === GStatus.Waiting) this.timers.expire(g);
           break;
         }
-        case Ev.Retake:
-          this.sys.retake(e.obj as P, e.epoch);
-          break;
         case Ev.Call:
           (e.obj as (now: number) => void)(this.now);
           break;
@@ -190,8 +214,8 @@ export class Sched {
         case Ev.GcMarkDone:
           this.gc.gcMarkDone();
           break;
-        case Ev.GcPeriod:
-          this.gc.forcegc();
+        case Ev.GcIdlePoll:
+          this.gc.workers.idlePoll(e.obj as G, e.epoch);
           break;
       }
     }
@@ -231,11 +255,26 @@ export class Sched {
       case Cont.Assist:
         this.gc.assistDone(m, m.curg!);
         return;
+      case Cont.AssistPark:
+        this.gc.assistPark(m, m.curg!);
+        return;
+      case Cont.MarkWorker:
+        this.gc.workers.fractionalDone(m, m.curg!);
+        return;
       case Cont.StwWork:
         this.gc.startTheWorld(m);
         return;
       case Cont.GcWait:
         this.sys.gcwaitDone(m, m.curg!);
+        return;
+      case Cont.Yield:
+        this.gor.yieldM(m, m.curg!);
+        return;
+      case Cont.Rt:
+        this.rtg.stepDone(m, m.curg!);
+        return;
+      case Cont.Sweep:
+        this.gc.sweep.afterAllocSweep(m, m.curg!);
         return;
     }
   }
@@ -278,6 +317,13 @@ export class Sched {
   newG(parent: G | null, tmpl: number, name: string, root: number, tag: number, program: RStep[], locked: boolean): G {
     this.guard.created(parent, this.now);
     const g = new G(this.nextGid++, tmpl, name, root, tag, program, locked);
+    this.gs.push(g);
+    return g;
+  }
+
+  /** A goroutine of the runtime's own (rtg.ts): not the program's, so outside its goroutine limit. */
+  newRuntimeG(name: string, root: number, program: RStep[]): G {
+    const g = new G(this.nextGid++, -1, name, root, 0, program, false);
     this.gs.push(g);
     return g;
   }

@@ -12,6 +12,9 @@
 import type { RStep } from '../scenario/resolved.ts';
 
 export const enum GStatus { Runnable, Running, Waiting, Syscall, Dead }
+
+/** The runtime's own goroutines (sim/rtg.ts), by the function each runs. */
+export type RuntimeG = 'forcegc' | 'bgsweep' | 'bgscavenge' | 'runfinq' | 'profileWriter' | 'traceReader' | 'traceCPUReader' | 'traceAdvancer';
 export const enum PStatus { Idle, Running, Syscall, GCStop }
 
 /** What an M is doing: decides CPU use and what a SIGPROF sees. */
@@ -66,6 +69,16 @@ export class G {
   sysexitAt = -1;
   /** Background mark worker (a runtime G). */
   system = false;
+  /** The mode a mark worker runs in now (gcMarkWorkerMode: 1 dedicated, 2 fractional, 3 idle;
+   *  gcworkers.ts sets it before the worker starts). */
+  markMode = 0;
+  /** A mark assist parked for want of work (gcParkAssist): when it runs again its assist ends
+   *  and its allocation completes (gc.ts). */
+  assistParked = false;
+  /** Which of the runtime's own goroutines this is (sim/rtg.ts), or null for the program's. */
+  rt: RuntimeG | null = null;
+  /** sysmon asked it to stop (preemptone): it yields at its next safe point; execute clears it. */
+  preempt = false;
   /** P whose timers own this G's sleep, for the wakeup. */
   timerP: P | null = null;
   /** Task and region ends reached while the G was not running (its blocking step completed
@@ -94,10 +107,16 @@ export class P {
   runnext: G | null = null;
   schedtick = 0;
   syscalltick = 0;
-  /** When it entered _Psyscall (sysmon's retake measures from there). */
-  syscallWhen = 0;
-  /** Dedicated mark worker running on this P during a GC mark phase. */
+  /** Expired timers not yet run: their goroutines wait for the P's next checkTimers (timers.ts). */
+  timers: G[] = [];
+  /** What sysmon saw at its last look (the runtime's p.sysmontick; owned by sysmon.ts). */
+  readonly sysmontick = { schedtick: 0, schedwhen: 0, syscalltick: 0, syscallwhen: 0 };
+  /** The mark worker running on this P during a GC mark phase (any mode). */
   gcWorker: G | null = null;
+  /** Fractional mark workers on this P: their running time this cycle, and when the current
+   *  one started (p.gcFractionalMarkTime, p.gcMarkWorkerStartTime; gcworkers.ts). */
+  gcFractionalMarkTime = 0;
+  gcMarkWorkerStartTime = 0;
   /** The M that stopped at a safe point for the stopped world, to resume with this P. */
   stoppedM: M | null = null;
   constructor(readonly id: number) {}
@@ -135,7 +154,8 @@ export class M {
   oldp: P | null = null;
   syscalltick = 0;
   spinning = false;
-  /** The G picked came from runnext: it inherits the time slice (no new schedtick). */
+  /** The G picked came from runnext: it inherits the time slice (no new schedtick). Set by
+   *  whoever picks the G for this M, read and cleared by execute. */
   inheritTime = false;
   /** G to run after schedule()'s cost has been paid. */
   nextG: G | null = null;

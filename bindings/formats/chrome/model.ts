@@ -51,6 +51,7 @@ import {
   stwRangeName,
   type StateTransition,
 } from '../trace/model.ts';
+import { IdMap } from './idmap.ts';
 import type { Frames, TrackSink } from './tracks.ts';
 
 /** No open execution slice. */
@@ -80,9 +81,9 @@ const COUNT_OF = new Int8Array(8).fill(-1);
 COUNTED.forEach((s, i) => (COUNT_OF[s] = i));
 
 export class ExecutionModel implements TraceModelSink {
-  private readonly gs = new Map<number, G>();
+  private readonly gs = new IdMap<G>();
   /** P → goroutine with an open execution slice on it. */
-  private readonly pRun = new Map<number, G>();
+  private readonly pRun = new IdMap<G>();
   private readonly sweeps = new Map<number, number>();
   private readonly tasks = new Map<number, { name: string; parent: number; start: number }>();
   private gcStart = -1;
@@ -93,8 +94,8 @@ export class ExecutionModel implements TraceModelSink {
   private tables: TraceTables | null = null;
   /** Frames per stack id of the current generation (one array per stack: sinks cache by it). */
   private stackFrames = new Map<number, readonly StackFrame[]>();
-  /** Why-strings by event name and reason. */
-  private readonly whys = new Map<string, Map<string, string>>();
+  /** Why-strings by base event type and reason. */
+  private readonly whys: (Map<string, string> | undefined)[] = [];
   private readonly detail: boolean;
   private t0 = -1;
   private genStart = 0;
@@ -138,11 +139,13 @@ export class ExecutionModel implements TraceModelSink {
 
   /** "GoBlock: chan receive", "ProcSteal": what ended a slice, as Go's API names it. */
   private why(e: TraceEventView, reason: string): string {
-    const name = e.name();
-    let m = this.whys.get(name);
-    if (m === undefined) this.whys.set(name, (m = new Map()));
+    let m = this.whys[e.type & 255];
+    if (m === undefined) this.whys[e.type & 255] = m = new Map();
     let s = m.get(reason);
-    if (s === undefined) m.set(reason, (s = reason ? `${name}: ${reason}` : name));
+    if (s === undefined) {
+      const name = e.name();
+      m.set(reason, (s = reason ? `${name}: ${reason}` : name));
+    }
     return s;
   }
 

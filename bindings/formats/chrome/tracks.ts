@@ -6,7 +6,9 @@
 // Layout (pid 1 = the Go process):
 //   tid 1 "GC"   GC cycles (X), tid 2 "STW" stop-the-world pauses (X, "STW (reason)");
 //   tid 10+n "P<n>"  one per P, created on first use: goroutine execution slices (X,
-//                 "G12 main.worker", cat "goroutine", args {g, end: what ended it, label}),
+//                 "G12 main.worker", no cat, args {end: what ended it, label}: the one
+//                 kind of slice on these tracks without a cat, and most of an export, so
+//                 kept short: the goroutine is in the name),
 //                 sweeps (X, cat "gc"), CPU samples (i, s "t", cat "cpu", sf + args.stack);
 //   tid 3 "No P" what happened without a P (CPU samples, goroutines executing without one);
 //   tid 1e9+k "G<n> <func>"  per-goroutine tracks, created on first use: syscalls (X, cat
@@ -18,6 +20,7 @@
 // Who may touch: the export owner.
 
 import type { StackFrame } from '../event.ts';
+import { IdMap } from './idmap.ts';
 import { StackDictionary } from './stacks.ts';
 import { TID_G0, TID_GC, TID_NO_P, TID_P0, TID_STW, type ChromeEvent, type ChromeOptions, type ChromeStackFrame } from './types.ts';
 
@@ -68,8 +71,8 @@ const METRIC_KEY: Record<MetricName, string> = { HeapAlloc: 'bytes', HeapGoal: '
  */
 export interface ChromeOut {
   event(ev: ChromeEvent): void;
-  /** {name, ph: 'X', pid, tid, ts, dur, cat: 'goroutine', args: {g, end, label (when set)}} */
-  execution(pid: number, tid: number, name: string, ts: number, dur: number, g: number, end: string, label: string): void;
+  /** {name, ph: 'X', pid, tid, ts, dur, args: {end, label (when set)}} */
+  execution(pid: number, tid: number, name: string, ts: number, dur: number, end: string, label: string): void;
   /** {name: 'Goroutines', ph: 'C', pid, tid: 0, ts, args: {running, runnable, waiting, syscall}} */
   goroutines(pid: number, ts: number, running: number, runnable: number, waiting: number, syscall: number): void;
 }
@@ -78,10 +81,10 @@ export interface ChromeOut {
 export function objectOut(push: (ev: ChromeEvent) => void): ChromeOut {
   return {
     event: push,
-    execution(pid, tid, name, ts, dur, g, end, label) {
-      const args: Record<string, unknown> = { g, end };
+    execution(pid, tid, name, ts, dur, end, label) {
+      const args: Record<string, unknown> = { end };
       if (label) args.label = label;
-      push({ name, ph: 'X', pid, tid, ts, dur, cat: 'goroutine', args });
+      push({ name, ph: 'X', pid, tid, ts, dur, args });
     },
     goroutines(pid, ts, running, runnable, waiting, syscall) {
       push({ name: 'Goroutines', ph: 'C', pid, tid: 0, ts, args: { running, runnable, waiting, syscall } });
@@ -97,7 +100,7 @@ export class ChromeTracks implements TrackSink {
   private readonly samples: boolean;
   private readonly pTracks = new Set<number>();
   /** Goroutine id → its name and track (tid 0 until the track is made). */
-  private readonly gs = new Map<number, { fn: string; name: string; tid: number }>();
+  private readonly gs = new IdMap<{ fn: string; name: string; tid: number }>();
   private gTracks = 0;
   readonly stacks = new StackDictionary();
   outputEvents = 0;
@@ -177,7 +180,7 @@ export class ChromeTracks implements TrackSink {
     const tid = this.pTid(p);
     this.outputEvents++;
     this.goroutineSlices++;
-    this.out.execution(this.pid, tid, this.gInfo(g, fn).name, start / NS_PER_US, Math.max(0, end - start) / NS_PER_US, g, why, label);
+    this.out.execution(this.pid, tid, this.gInfo(g, fn).name, start / NS_PER_US, Math.max(0, end - start) / NS_PER_US, why, label);
   }
 
   syscall(g: number, fn: string, start: number, end: number, stack: Frames): void {

@@ -32,9 +32,25 @@ export interface ChromeTrace {
   otherData: Record<string, string | number>;
 }
 
+/**
+ * Default counter resolution (ns): a counter series makes at most one event per 1 ms. Why
+ * 1 ms: the goroutine counts and the heap change every few µs in a busy trace; at 100 µs they
+ * were still a tenth of the JSON, and the JSON must stay within 8× the trace.
+ */
+export const DEFAULT_COUNTER_RESOLUTION = 1_000_000;
+
 export interface ChromeOptions {
   /** Emit counter events (heap, goroutines by state, GOMAXPROCS). Default true. */
   counters?: boolean;
+  /**
+   * Counters are written only when they change, and at most once per this many ns per series
+   * (the last change of each bucket, at its time: exact at every bucket boundary; see
+   * filter.ts). 0: every change. Default DEFAULT_COUNTER_RESOLUTION.
+   */
+  counterResolution?: number;
+  /** Keep only [from, to): ns since the trace began; intervals clipped to it (filter.ts). */
+  from?: number;
+  to?: number;
   /** Emit CPU samples. Default true. */
   cpuSamples?: boolean;
   /** pid of the Go process. Default 1. */

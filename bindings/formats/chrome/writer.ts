@@ -1,19 +1,27 @@
 // Chrome Trace Event JSON out of a trace: the whole object (toChromeTrace) or the same JSON
-// text in pieces of about 64 KiB as the events are made (writeChromeTrace; the whole JSON
-// never exists as one string). Both run the model (runTracks) into ChromeTracks once.
+// text in pieces of about 64 KiB as the events are made (writeChromeTrace, and
+// writeChromeTraceStream over a chunked input; the whole JSON never exists as one string).
+// Each runs the model (runTracks) once into TrackFilter (window, counters on change) →
+// ChromeTracks.
 // Bad input throws the readers' TraceError (writeChromeTrace possibly after some pieces were
 // written: write to a temporary file and discard it on error). Browser-safe.
 // Who may touch: the export owner.
 
-import { runTracks } from './run.ts';
+import { TrackFilter } from './filter.ts';
+import { runTracks, runTracksStream, type TracksRun } from './run.ts';
 import { ChromeTracks, type ChromeOut } from './tracks.ts';
-import type { ChromeEvent, ChromeExportStats, ChromeOptions, ChromeTrace } from './types.ts';
+import { DEFAULT_COUNTER_RESOLUTION, type ChromeEvent, type ChromeExportStats, type ChromeOptions, type ChromeTrace } from './types.ts';
+
+/** What the model feeds: the options' window and counter resolution in front of the tracks. */
+function filtered(tracks: ChromeTracks, opts: ChromeOptions): TrackFilter {
+  return new TrackFilter(tracks, { from: opts.from, to: opts.to, counterResolution: opts.counterResolution ?? DEFAULT_COUNTER_RESOLUTION });
+}
 
 /** Convert a trace (v1/v2 wire bytes or Go's text format) to the Chrome JSON object. Throws TraceError. */
 export function toChromeTrace(input: Uint8Array | string, opts: ChromeOptions = {}): ChromeTrace {
   const events: ChromeEvent[] = [];
   const tracks = new ChromeTracks((ev) => events.push(ev), opts);
-  const r = runTracks(input, tracks);
+  const r = runTracks(input, filtered(tracks, opts));
   return {
     traceEvents: events,
     displayTimeUnit: 'ns',
@@ -111,9 +119,9 @@ class JsonOut implements ChromeOut {
     this.put(this.ser.event(ev));
   }
 
-  execution(pid: number, tid: number, name: string, ts: number, dur: number, g: number, end: string, label: string): void {
+  execution(pid: number, tid: number, name: string, ts: number, dur: number, end: string, label: string): void {
     const ser = this.ser;
-    let s = '{"name":' + ser.q(name) + ',"ph":"X","pid":' + pid + ',"tid":' + tid + ',"ts":' + ser.us(ts) + ',"dur":' + ser.us(dur) + ',"cat":"goroutine","args":{"g":' + ser.value(g) + ',"end":' + ser.q(end);
+    let s = '{"name":' + ser.q(name) + ',"ph":"X","pid":' + pid + ',"tid":' + tid + ',"ts":' + ser.us(ts) + ',"dur":' + ser.us(dur) + ',"args":{"end":' + ser.q(end);
     if (label) s += ',"label":' + ser.q(label);
     this.put(s + '}}');
   }
@@ -130,12 +138,9 @@ class JsonOut implements ChromeOut {
 /** Chunk size (characters) of writeChromeTrace's output. */
 const CHUNK = 1 << 16;
 
-/**
- * Convert a trace to Chrome JSON text, handing it to `write` in pieces of about 64 KiB. The
- * pieces concatenated parse to the same object as toChromeTrace returns. Throws TraceError on
- * bad input, possibly after some pieces were written.
- */
-export function writeChromeTrace(input: Uint8Array | string, write: (s: string) => void, opts: ChromeOptions = {}): ChromeExportStats {
+/** The JSON text of one export, in pieces: `sink` is what the model runs into; `finish`
+ *  writes the tail (stackFrames, otherData) once the model is done. */
+function jsonExport(write: (s: string) => void, opts: ChromeOptions): { sink: TrackFilter; finish: (r: TracksRun) => ChromeExportStats } {
   // Pieces are collected in an array and joined per chunk: appending to one string would
   // build a deep rope that V8 flattens at every write.
   let parts: string[] = ['{"displayTimeUnit":"ns","traceEvents":['];
@@ -157,26 +162,48 @@ export function writeChromeTrace(input: Uint8Array | string, write: (s: string) 
     if (size >= CHUNK) flush();
   });
   const tracks = new ChromeTracks(out, opts);
-  const r = runTracks(input, tracks);
-  parts.push('\n],"stackFrames":{');
-  sep = '\n';
-  const frames = tracks.stackFrames;
-  for (const id in frames) {
-    const s = `${JSON.stringify(id)}:${JSON.stringify(frames[id])}`;
-    parts.push(sep, s);
-    sep = ',\n';
-    size += s.length + 2;
-    if (size >= CHUNK) flush();
-  }
-  parts.push(`\n},"otherData":${JSON.stringify({ generator: 'gotracesim', kind: r.kind, format: r.format, inputEvents: r.events })}}\n`);
-  flush();
-  return {
-    kind: r.kind,
-    format: r.format,
-    inputEvents: r.events,
-    outputEvents: tracks.outputEvents,
-    goroutineSlices: tracks.goroutineSlices,
-    stackFrames: tracks.stacks.size,
-    chars,
+  const finish = (r: TracksRun): ChromeExportStats => {
+    parts.push('\n],"stackFrames":{');
+    sep = '\n';
+    const frames = tracks.stackFrames;
+    for (const id in frames) {
+      const s = `${JSON.stringify(id)}:${JSON.stringify(frames[id])}`;
+      parts.push(sep, s);
+      sep = ',\n';
+      size += s.length + 2;
+      if (size >= CHUNK) flush();
+    }
+    parts.push(`\n},"otherData":${JSON.stringify({ generator: 'gotracesim', kind: r.kind, format: r.format, inputEvents: r.events })}}\n`);
+    flush();
+    return {
+      kind: r.kind,
+      format: r.format,
+      inputEvents: r.events,
+      outputEvents: tracks.outputEvents,
+      goroutineSlices: tracks.goroutineSlices,
+      stackFrames: tracks.stacks.size,
+      chars,
+    };
   };
+  return { sink: filtered(tracks, opts), finish };
+}
+
+/**
+ * Convert a trace to Chrome JSON text, handing it to `write` in pieces of about 64 KiB. The
+ * pieces concatenated parse to the same object as toChromeTrace returns. Throws TraceError on
+ * bad input, possibly after some pieces were written.
+ */
+export function writeChromeTrace(input: Uint8Array | string, write: (s: string) => void, opts: ChromeOptions = {}): ChromeExportStats {
+  const x = jsonExport(write, opts);
+  return x.finish(runTracks(input, x.sink));
+}
+
+/**
+ * writeChromeTrace over a chunked input (a file stream): a Go1.22+ trace is read a generation
+ * at a time, so memory follows the largest generation, not the file. The same JSON. Rejects
+ * with TraceError, possibly after some pieces were written.
+ */
+export async function writeChromeTraceStream(chunks: AsyncIterable<Uint8Array>, write: (s: string) => void, opts: ChromeOptions = {}): Promise<ChromeExportStats> {
+  const x = jsonExport(write, opts);
+  return x.finish(await runTracksStream(chunks, x.sink));
 }

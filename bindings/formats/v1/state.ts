@@ -1,5 +1,7 @@
 // State layer of the v1 reader: the per-goroutine and per-P checks Go 1.19's parser makes on
-// the ordered stream (postProcessTrace), with the same messages.
+// the ordered stream (postProcessTrace), with its messages (state-errors.ts) — and, with a
+// model, what each event becomes in the trace model. checkV1State's switch is THE place that
+// says what a v1 event does: one case per handler (state-table.ts maps types to handlers).
 //
 // Model: a G is dead, runnable, running or waiting; G 0 starts running (the scheduler). A P is
 // running or not and runs at most one G. Checked: ProcStart/ProcStop pairing and a P stopping
@@ -8,308 +10,59 @@
 // on an idle P; blocking, yielding, ending and syscalls only by the G running on that P (not
 // G 0); GoUnblock only of a waiting G, by the running G (timer goroutines excepted); syscall
 // exit only of a waiting G; unique task ids; region ends matching the innermost open region.
-// Like Go, the first start of a created G takes the creation's start stack as its stack
-// (written into the wire `stk` column); go 1.5 names a start PC instead, which becomes a
-// one-frame stack of the return PC after it (pc+1, as Go's symbolizer expects).
-//
-// Cost: goroutines are indexed by their wire slot and Ps by their batch group, in typed
-// arrays; no per-event Map lookups or allocations (task and region bookkeeping excepted).
-//
-// The model: given a V1Model (model.ts), each handler also says what its event becomes in the
-// trace model, as Go 1.23's oldtrace converts it: Go1.22+ base events handed to the model's
-// sink in this same pass (a blocked syscall is a GoSyscallBegin here and a GoSyscallEndBlocked
-// at its exit; one that did not block a 1 ns Begin/End pair; the first ProcStart or ProcStop of
-// a P a ProcStatus; goroutines that existed when tracing started a GoStatus each, those never
-// started at the first Gomaxprocs, which becomes nothing else; GoSysBlock nothing; a futile
-// wakeup Go 1.19 left in the stream is refused, as Go 1.23 refuses it). Without a
-// model the pass checks only, through the same handlers (the model-only types are not
-// dispatched at all).
-//
-// Invariants: reads the merged order, never reorders; throws only TraceError, carrying the
-// byte offset of the offending event (and SinkFailure for an exception of the model's sink).
-// Messages are Go's; those about tasks and regions quote whole events as Go prints them
-// (goQuote). Who may touch: the v1 format owner.
+// Like Go, the first start of a created G takes the creation's start stack (written into the
+// wire `stk` column; go 1.5's start PC becomes a one-frame stack of pc+1).
+// With a V1Model (model.ts), each handler also hands its event to the model's sink as the
+// Go1.22+ base events Go 1.23's oldtrace makes of it, in this same pass (a blocked syscall: a
+// GoSyscallBegin here, a GoSyscallEndBlocked at its exit; one that did not block a 1 ns pair;
+// a P's first ProcStart or ProcStop a ProcStatus; goroutines that existed when tracing started
+// a GoStatus each; GoSysBlock nothing; a futile wakeup left in the stream refused, as Go 1.23
+// refuses it). From there trace/event.ts (TraceEventView) says what each base event does.
+// Without a model the pass checks only (the model-only types are not dispatched at all).
+// State: per G and per P in typed arrays (state-slots.ts); tasks and regions in Maps.
+// Invariants: reads the merged order, never reorders; throws only TraceError at the offending
+// event's byte offset (and SinkFailure for an exception of the model's sink). Tasks and
+// regions stay inline: in a class of their own, the model pass measured ~15% slower (V8
+// compiles this one long loop differently). Who may touch: the v1 format owner.
 
-import { TraceError } from '../event.ts';
 import * as spec from './spec.ts';
-import { pcStack, setStack, type V1Wire } from './wire.ts';
+import * as columns from './columns.ts';
+import type { V1Wire } from './columns.ts';
 import { IdSlots } from './slots.ts';
 import type { V1Order } from './order.ts';
-import { quoteBytes } from '../v2/index.ts';
 import * as W from '../v2/spec.ts';
-import * as model from './model.ts';
+import * as tables from './tables.ts';
 import type { V1Model } from './model.ts';
+import * as table from './state-table.ts';
+import * as slots from './state-slots.ts';
+import { at, fail, goQuote, notRunning } from './state-errors.ts';
 
 // Local bindings: imported bindings compile to getters under some loaders (tsx, vitest),
 // which would sit in the per-event loop.
-const {
-  EvGCDone,
-  EvGCMarkAssistDone,
-  EvGCMarkAssistStart,
-  EvGCStart,
-  EvGCSTWDone,
-  EvGCSTWStart,
-  EvGCSweepDone,
-  EvGCSweepStart,
-  EvGoBlock,
-  EvGoBlockCond,
-  EvGoBlockGC,
-  EvGoBlockNet,
-  EvGoBlockRecv,
-  EvGoBlockSelect,
-  EvGoBlockSend,
-  EvGoBlockSync,
-  EvGoCreate,
-  EvGoEnd,
-  EvGoInSyscall,
-  EvGoPreempt,
-  EvGoSched,
-  EvGoSleep,
-  EvGoStart,
-  EvGoStartLabel,
-  EvGoStop,
-  EvGoSysBlock,
-  EvGoSysCall,
-  EvGoSysExit,
-  EvGoUnblock,
-  EvGoWaiting,
-  EvProcStart,
-  EvProcStop,
-  EvUserRegion,
-  EvUserTaskCreate,
-  EvUserTaskEnd,
-  EvCPUSample,
-  EvFutileWakeup,
-  EvGomaxprocs,
-  EvHeapAlloc,
-  EvHeapGoal,
-  EvUserLog,
-  GC_P,
-  NETPOLL_P,
-  SYSCALL_P,
-  TIMER_P,
-} = spec;
-const {
-  S_CHAN_RECV,
-  S_CHAN_SEND,
-  S_EMPTY,
-  S_FOREVER,
-  S_GOSCHED,
-  S_MARK_ASSIST_WAIT,
-  S_NETWORK,
-  S_PREEMPTED,
-  S_SELECT,
-  S_SLEEP,
-  S_STW,
-  S_SYNC,
-  S_SYNC_COND,
-  U64_MAX,
-  stwReasonOf,
-} = model;
+const { EvFutileWakeup, EvGoEnd, EvGoSched, GC_P, NETPOLL_P, SYSCALL_P, TIMER_P } = spec;
+const { S_FOREVER, S_GOSCHED, S_PREEMPTED, S_STW, U64_MAX, stwReasonOf } = tables;
+const { DEAD, RUNNABLE, RUNNING, WAITING, GTable, PTable, gOf } = slots;
+const { pcStack, setStack } = columns;
+const { CHECK, MODEL_CHECK, BLOCK_REASON } = table;
+// Handlers (state-table.ts).
+const { K_ProcStart, K_ProcStop, K_GCStart, K_GCDone, K_GCSTWStart, K_GCSTWDone, K_GCSweepStart, K_GCSweepDone, K_GCMarkAssistStart } = table;
+const { K_GCMarkAssistDone, K_GoWaiting, K_GoInSyscall, K_GoCreate, K_GoStart, K_GoStartLabel, K_GoEnd, K_GoStop, K_GoSched } = table;
+const { K_GoPreempt, K_GoUnblock, K_GoSysCall, K_GoSysBlock, K_GoSysExit, K_GoSleep, K_GoBlock, K_GoBlockSend, K_GoBlockRecv } = table;
+const { K_GoBlockSelect, K_GoBlockSync, K_GoBlockCond, K_GoBlockNet, K_GoBlockGC, K_UserTaskCreate, K_UserTaskEnd, K_UserRegion } = table;
+const { K_Gomaxprocs, K_HeapAlloc, K_HeapGoal, K_UserLog, K_CPUSample, K_FutileWakeup } = table;
 // The base events (Go1.22+ wire types) the model gets, and their statuses.
-const {
-  GoRunnable: B_GoRunnable,
-  GoRunning: B_GoRunning,
-  GoSyscall: B_GoSyscall,
-  GoWaiting: B_GoWaiting,
-  ProcIdle: B_ProcIdle,
-  ProcRunning: B_ProcRunning,
-  EvCPUSample: B_CPUSample,
-  EvGCBegin: B_GCBegin,
-  EvGCEnd: B_GCEnd,
-  EvGCMarkAssistBegin: B_GCMarkAssistBegin,
-  EvGCMarkAssistEnd: B_GCMarkAssistEnd,
-  EvGCSweepBegin: B_GCSweepBegin,
-  EvGCSweepEnd: B_GCSweepEnd,
-  EvGoBlock: B_GoBlock,
-  EvGoCreate: B_GoCreate,
-  EvGoDestroy: B_GoDestroy,
-  EvGoLabel: B_GoLabel,
-  EvGoStart: B_GoStart,
-  EvGoStatus: B_GoStatus,
-  EvGoStop: B_GoStop,
-  EvGoSyscallBegin: B_GoSyscallBegin,
-  EvGoSyscallEnd: B_GoSyscallEnd,
-  EvGoSyscallEndBlocked: B_GoSyscallEndBlocked,
-  EvGoUnblock: B_GoUnblock,
-  EvHeapAlloc: B_HeapAlloc,
-  EvHeapGoal: B_HeapGoal,
-  EvProcStart: B_ProcStart,
-  EvProcStatus: B_ProcStatus,
-  EvProcStop: B_ProcStop,
-  EvProcsChange: B_ProcsChange,
-  EvSTWBegin: B_STWBegin,
-  EvSTWEnd: B_STWEnd,
-  EvUserLog: B_UserLog,
-  EvUserRegionBegin: B_UserRegionBegin,
-  EvUserRegionEnd: B_UserRegionEnd,
-  EvUserTaskBegin: B_UserTaskBegin,
-} = W;
-
-// Which check an event type gets, as small literals so that the per-event switch is a jump
-// table (0: none).
-const K_ProcStart = 1;
-const K_ProcStop = 2;
-const K_GCStart = 3;
-const K_GCDone = 4;
-const K_GCSTWStart = 5;
-const K_GCSTWDone = 6;
-const K_GCSweepStart = 7;
-const K_GCSweepDone = 8;
-const K_GCMarkAssistStart = 9;
-const K_GCMarkAssistDone = 10;
-const K_GoWaiting = 11;
-const K_GoInSyscall = 12;
-const K_GoCreate = 13;
-const K_GoStart = 14;
-const K_GoStartLabel = 15;
-const K_GoEnd = 16;
-const K_GoStop = 17;
-const K_GoSched = 18;
-const K_GoPreempt = 19;
-const K_GoUnblock = 20;
-const K_GoSysCall = 21;
-const K_GoSysBlock = 22;
-const K_GoSysExit = 23;
-const K_GoSleep = 24;
-const K_GoBlock = 25;
-const K_GoBlockSend = 26;
-const K_GoBlockRecv = 27;
-const K_GoBlockSelect = 28;
-const K_GoBlockSync = 29;
-const K_GoBlockCond = 30;
-const K_GoBlockNet = 31;
-const K_GoBlockGC = 32;
-const K_UserTaskCreate = 33;
-const K_UserTaskEnd = 34;
-const K_UserRegion = 35;
-const CHECK = new Uint8Array(spec.EvCount);
-CHECK[EvProcStart] = K_ProcStart;
-CHECK[EvProcStop] = K_ProcStop;
-CHECK[EvGCStart] = K_GCStart;
-CHECK[EvGCDone] = K_GCDone;
-CHECK[EvGCSTWStart] = K_GCSTWStart;
-CHECK[EvGCSTWDone] = K_GCSTWDone;
-CHECK[EvGCSweepStart] = K_GCSweepStart;
-CHECK[EvGCSweepDone] = K_GCSweepDone;
-CHECK[EvGCMarkAssistStart] = K_GCMarkAssistStart;
-CHECK[EvGCMarkAssistDone] = K_GCMarkAssistDone;
-CHECK[EvGoWaiting] = K_GoWaiting;
-CHECK[EvGoInSyscall] = K_GoInSyscall;
-CHECK[EvGoCreate] = K_GoCreate;
-CHECK[EvGoStart] = K_GoStart;
-CHECK[EvGoStartLabel] = K_GoStartLabel;
-CHECK[EvGoEnd] = K_GoEnd;
-CHECK[EvGoStop] = K_GoStop;
-CHECK[EvGoSched] = K_GoSched;
-CHECK[EvGoPreempt] = K_GoPreempt;
-CHECK[EvGoUnblock] = K_GoUnblock;
-CHECK[EvGoSysCall] = K_GoSysCall;
-CHECK[EvGoSysBlock] = K_GoSysBlock;
-CHECK[EvGoSysExit] = K_GoSysExit;
-CHECK[EvGoSleep] = K_GoSleep;
-CHECK[EvGoBlock] = K_GoBlock;
-CHECK[EvGoBlockSend] = K_GoBlockSend;
-CHECK[EvGoBlockRecv] = K_GoBlockRecv;
-CHECK[EvGoBlockSelect] = K_GoBlockSelect;
-CHECK[EvGoBlockSync] = K_GoBlockSync;
-CHECK[EvGoBlockCond] = K_GoBlockCond;
-CHECK[EvGoBlockNet] = K_GoBlockNet;
-CHECK[EvGoBlockGC] = K_GoBlockGC;
-CHECK[EvUserTaskCreate] = K_UserTaskCreate;
-CHECK[EvUserTaskEnd] = K_UserTaskEnd;
-CHECK[EvUserRegion] = K_UserRegion;
-// Events that need no check, dispatched only when a model is asked for.
-const K_Gomaxprocs = 36;
-const K_HeapAlloc = 37;
-const K_HeapGoal = 38;
-const K_UserLog = 39;
-const K_CPUSample = 40;
-const K_FutileWakeup = 41;
-const MODEL_CHECK = CHECK.slice();
-MODEL_CHECK[EvGomaxprocs] = K_Gomaxprocs;
-MODEL_CHECK[EvHeapAlloc] = K_HeapAlloc;
-MODEL_CHECK[EvHeapGoal] = K_HeapGoal;
-MODEL_CHECK[EvUserLog] = K_UserLog;
-MODEL_CHECK[EvCPUSample] = K_CPUSample;
-MODEL_CHECK[EvFutileWakeup] = K_FutileWakeup;
-/** Why a goroutine blocks (the base GoBlock's reason), by v1 type. */
-const BLOCK_REASON = new Uint8Array(spec.EvCount);
-BLOCK_REASON[EvGoStop] = S_FOREVER;
-BLOCK_REASON[EvGoSleep] = S_SLEEP;
-BLOCK_REASON[EvGoBlock] = S_EMPTY;
-BLOCK_REASON[EvGoBlockSend] = S_CHAN_SEND;
-BLOCK_REASON[EvGoBlockRecv] = S_CHAN_RECV;
-BLOCK_REASON[EvGoBlockSelect] = S_SELECT;
-BLOCK_REASON[EvGoBlockSync] = S_SYNC;
-BLOCK_REASON[EvGoBlockCond] = S_SYNC_COND;
-BLOCK_REASON[EvGoBlockNet] = S_NETWORK;
-BLOCK_REASON[EvGoBlockGC] = S_MARK_ASSIST_WAIT;
-
-const DEAD = 0;
-const RUNNABLE = 1;
-const RUNNING = 2;
-const WAITING = 3;
+const { GoRunnable: B_GoRunnable, GoRunning: B_GoRunning, GoSyscall: B_GoSyscall, GoWaiting: B_GoWaiting } = W;
+const { ProcIdle: B_ProcIdle, ProcRunning: B_ProcRunning, EvProcStart: B_ProcStart, EvProcStatus: B_ProcStatus, EvProcStop: B_ProcStop } = W;
+const { EvCPUSample: B_CPUSample, EvGCBegin: B_GCBegin, EvGCEnd: B_GCEnd, EvGCSweepBegin: B_GCSweepBegin, EvGCSweepEnd: B_GCSweepEnd } = W;
+const { EvGCMarkAssistBegin: B_GCMarkAssistBegin, EvGCMarkAssistEnd: B_GCMarkAssistEnd, EvSTWBegin: B_STWBegin, EvSTWEnd: B_STWEnd } = W;
+const { EvGoBlock: B_GoBlock, EvGoCreate: B_GoCreate, EvGoDestroy: B_GoDestroy, EvGoLabel: B_GoLabel, EvGoStart: B_GoStart } = W;
+const { EvGoStatus: B_GoStatus, EvGoStop: B_GoStop, EvGoUnblock: B_GoUnblock, EvGoSyscallBegin: B_GoSyscallBegin } = W;
+const { EvGoSyscallEnd: B_GoSyscallEnd, EvGoSyscallEndBlocked: B_GoSyscallEndBlocked, EvProcsChange: B_ProcsChange } = W;
+const { EvHeapAlloc: B_HeapAlloc, EvHeapGoal: B_HeapGoal, EvUserLog: B_UserLog, EvUserTaskBegin: B_UserTaskBegin } = W;
+const { EvUserRegionBegin: B_UserRegionBegin, EvUserRegionEnd: B_UserRegionEnd } = W;
 
 /** One open user region: its task and name (string id resolved at check time), and its event. */
-interface OpenRegion {
-  task: number;
-  name: string;
-  ev: number;
-}
-
-/** Per-goroutine state by slot of w.gSlots; grows when a goroutine first met as an argument. */
-class GTable {
-  cap = 0;
-  state = new Uint8Array(0);
-  /** Seen (an event of it, or an argument naming it, was checked), like Go's map entries. */
-  seen = new Uint8Array(0);
-  assist = new Uint8Array(0);
-  hasCreateStack = new Uint8Array(0);
-  createStack = new Float64Array(0);
-  /** Model only: the G's last block was on the network (its unblock is the netpoller's). */
-  net = new Uint8Array(0);
-  constructor(n: number) {
-    this.room(n);
-  }
-  room(n: number): void {
-    if (n <= this.cap) return;
-    const cap = Math.max(n + 16, this.cap * 2);
-    this.state = widen(this.state, new Uint8Array(cap));
-    this.seen = widen(this.seen, new Uint8Array(cap));
-    this.assist = widen(this.assist, new Uint8Array(cap));
-    this.hasCreateStack = widen(this.hasCreateStack, new Uint8Array(cap));
-    this.createStack = widen(this.createStack, new Float64Array(cap));
-    this.net = widen(this.net, new Uint8Array(cap));
-    this.cap = cap;
-  }
-}
-
-/** Per-P state by slot: running, the G on it (id, 0 = none), open sweep, open STW (pre-1.10). */
-class PTable {
-  cap = 0;
-  running = new Uint8Array(0);
-  g = new Float64Array(0);
-  sweep = new Uint8Array(0);
-  stw = new Uint8Array(0);
-  constructor(n: number) {
-    this.room(n);
-  }
-  room(n: number): void {
-    if (n <= this.cap) return;
-    const cap = Math.max(n + 16, this.cap * 2);
-    this.running = widen(this.running, new Uint8Array(cap));
-    this.g = widen(this.g, new Float64Array(cap));
-    this.sweep = widen(this.sweep, new Uint8Array(cap));
-    this.stw = widen(this.stw, new Uint8Array(cap));
-    this.cap = cap;
-  }
-}
-
-function widen<T extends { set(a: ArrayLike<number>): void }>(from: ArrayLike<number>, to: T): T {
-  to.set(from);
-  return to;
-}
+interface OpenRegion { task: number; name: string; ev: number }
 
 /**
  * Check the ordered stream; throws the first violation as a TraceError. With a model, also
@@ -650,53 +403,4 @@ export function checkV1State(w: V1Wire, o: V1Order, model: V1Model | null = null
       }
     }
   }
-}
-
-/** Slot of goroutine id, marked seen (room made for it). */
-function gOf(G_: GTable, gSlots: IdSlots, id: number): number {
-  const s = gSlots.get(id);
-  if (s >= G_.cap) G_.room(s + 1);
-  G_.seen[s] = 1;
-  return s;
-}
-
-const utf8 = new TextEncoder();
-
-/**
- * Event i as Go's parser prints it at this point (Event.String: time in ns, name, batch P, G,
- * offset, then every argument of the latest layout and the string arguments), quoted as %q.
- */
-function goQuote(w: V1Wire, ns: Float64Array, i: number): string {
-  const t = w.type[i];
-  const row = spec.V1_EVENTS[t];
-  const a = w.argAt[i];
-  let s = `${ns[i]} ${w.names[t]} p=${w.groupP[w.group[i]]} g=${w.gSlots.ids[w.gs[i]]} off=${w.off[i]}`;
-  const names = spec.argsFor(row, LATEST);
-  for (let k = 0; k < names.length; k++) s += ` ${names[k]}=${w.args[a + k]}`;
-  for (const [arg, name] of Object.entries(row.stringArgs)) {
-    s += ` ${name}=${w.strings.get(w.args[a + names.indexOf(arg)]) ?? ''}`;
-  }
-  return quoteBytes(utf8.encode(s));
-}
-
-/** The layout whose argument lists Go's parser prints for every version. */
-const LATEST = 1021;
-
-/** Where event i is, for error messages. */
-function at(w: V1Wire, ns: Float64Array, i: number): string {
-  return `(offset ${w.off[i]}, time ${ns[i]})`;
-}
-
-function fail(w: V1Wire, _ns: Float64Array, i: number, msg: string): TraceError {
-  return new TraceError(msg, w.off[i]);
-}
-
-/** The error for event i, which needs its G running on its P (and not G 0 unless allowed). */
-function notRunning(w: V1Wire, ns: Float64Array, i: number, gState: number, pG: number, allowG0: boolean): TraceError {
-  const G = w.gSlots.ids[w.gs[i]];
-  const name = w.names[w.type[i]];
-  if (gState !== RUNNING) return fail(w, ns, i, `g ${G} is not running while ${name} ${at(w, ns, i)}`);
-  if (pG !== G) return fail(w, ns, i, `p ${w.groupP[w.group[i]]} is not running g ${G} while ${name} ${at(w, ns, i)}`);
-  if (!allowG0 && G === 0) return fail(w, ns, i, `g 0 did ${name} ${at(w, ns, i)}`);
-  return new TraceError('internal error: notRunning called for a running goroutine', w.off[i]);
 }

@@ -4,7 +4,8 @@
 // literal of raw bytes (not necessarily valid UTF-8). quoteBytes(b) must equal Go's
 // strconv.Quote(string(b)) byte for byte so that text → wire → text is identical;
 // unquoteBytes accepts every literal Go's Unquote accepts ("..." and `...`) and
-// returns the raw bytes, or null on a malformed literal. Not on any hot path.
+// returns the raw bytes, or null on a malformed literal, in time and memory linear in the
+// literal (a hostile 32 MB one included). Not on any hot path.
 // Owner: the Go1.22+ format (bindings/formats/v2/); other modules import index.ts only.
 
 const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
@@ -110,6 +111,39 @@ function isHex(c: string): boolean {
   return /^[0-9a-fA-F]$/.test(c);
 }
 
+/** A growable byte buffer: unquoting is linear in the literal, in time and in memory. */
+class ByteOut {
+  buf: Uint8Array;
+  n = 0;
+  constructor(cap: number) {
+    this.buf = new Uint8Array(Math.max(16, cap));
+  }
+  private grow(need: number): void {
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.n + need));
+    b.set(this.buf.subarray(0, this.n));
+    this.buf = b;
+  }
+  byte(v: number): void {
+    if (this.n === this.buf.length) this.grow(1);
+    this.buf[this.n++] = v;
+  }
+  /** s as UTF-8 (a lone surrogate as U+FFFD, as TextEncoder writes it). */
+  str(s: string): void {
+    for (;;) {
+      const r = utf8.encodeInto(s, this.buf.subarray(this.n));
+      this.n += r.written;
+      if (r.read === s.length) return;
+      s = s.slice(r.read);
+      this.grow(Math.min(s.length * 3, Math.max(4, s.length)));
+    }
+  }
+  bytes(): Uint8Array {
+    return this.n === this.buf.length ? this.buf : this.buf.slice(0, this.n);
+  }
+}
+
+const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, '\\': 0x5c, '"': 0x22 };
+
 /** strconv.Unquote into bytes; null when the literal is malformed. */
 export function unquoteBytes(s: string): Uint8Array | null {
   if (s.length < 2) return null;
@@ -121,82 +155,49 @@ export function unquoteBytes(s: string): Uint8Array | null {
     return utf8.encode(body.replace(/\r/g, ''));
   }
   if (q !== '"') return null;
-  const out: number[] = [];
-  const pushStr = (str: string) => {
-    for (const x of utf8.encode(str)) out.push(x);
-  };
+  const out = new ByteOut(body.length);
   for (let i = 0; i < body.length; ) {
-    const c = body[i];
-    if (c === '"' || c === '\n') return null;
-    if (c !== '\\') {
-      const cp = body.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      pushStr(ch);
-      i += ch.length;
+    // A run of plain characters at once: a 32 MB literal is one encodeInto, not 32 M pushes.
+    let j = i;
+    while (j < body.length) {
+      const c = body.charCodeAt(j);
+      if (c === 0x5c || c === 0x22 || c === 0x0a) break;
+      j++;
+    }
+    if (j > i) out.str(body.slice(i, j));
+    if (j >= body.length) break;
+    if (body[j] !== '\\') return null; // an unescaped quote or newline
+    const e = body[j + 1];
+    if (e === undefined) return null;
+    i = j + 2;
+    const simple = SIMPLE[e];
+    if (simple !== undefined) {
+      out.byte(simple);
       continue;
     }
-    const e = body[i + 1];
-    if (e === undefined) return null;
-    i += 2;
-    switch (e) {
-      case 'a':
-        out.push(7);
-        break;
-      case 'b':
-        out.push(8);
-        break;
-      case 'f':
-        out.push(12);
-        break;
-      case 'n':
-        out.push(10);
-        break;
-      case 'r':
-        out.push(13);
-        break;
-      case 't':
-        out.push(9);
-        break;
-      case 'v':
-        out.push(11);
-        break;
-      case '\\':
-        out.push(0x5c);
-        break;
-      case '"':
-        out.push(0x22);
-        break;
-      case 'x': {
-        const h = body.slice(i, i + 2);
-        if (h.length !== 2 || !isHex(h[0]) || !isHex(h[1])) return null;
-        out.push(parseInt(h, 16));
-        i += 2;
-        break;
-      }
-      case 'u':
-      case 'U': {
-        const n = e === 'u' ? 4 : 8;
-        const h = body.slice(i, i + n);
-        if (h.length !== n || ![...h].every(isHex)) return null;
-        const cp = parseInt(h, 16);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
-        pushStr(String.fromCodePoint(cp));
-        i += n;
-        break;
-      }
-      default: {
-        if (e >= '0' && e <= '7') {
-          const o = body.slice(i - 1, i + 2);
-          if (!/^[0-7]{3}$/.test(o)) return null;
-          const v = parseInt(o, 8);
-          if (v > 255) return null;
-          out.push(v);
-          i += 2;
-          break;
-        }
-        return null;
-      }
+    if (e === 'x') {
+      const h = body.slice(i, i + 2);
+      if (h.length !== 2 || !isHex(h[0]) || !isHex(h[1])) return null;
+      out.byte(parseInt(h, 16));
+      i += 2;
+    } else if (e === 'u' || e === 'U') {
+      const n = e === 'u' ? 4 : 8;
+      const h = body.slice(i, i + n);
+      if (h.length !== n || ![...h].every(isHex)) return null;
+      const cp = parseInt(h, 16);
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return null;
+      out.str(String.fromCodePoint(cp));
+      i += n;
+    } else if (e >= '0' && e <= '7') {
+      const o = body.slice(i - 1, i + 2);
+      if (!/^[0-7]{3}$/.test(o)) return null;
+      const v = parseInt(o, 8);
+      if (v > 255) return null;
+      out.byte(v);
+      i += 2;
+    } else {
+      return null;
     }
   }
-  return Uint8Array.from(out);
+  return out.bytes();
 }

@@ -2,13 +2,13 @@
 //
 // Layout: spec tables (spec.ts) → text form (text.ts) ⇄ raw events (raw.ts) ⇄ wire
 // bytes; wire bytes → batches (batch.ts, the one read loop in reader.ts) → generations
-// (generation.ts) → frontier (frontier.ts, cursor.ts) → ordering (order.ts and its handlers
-// order-*.ts) → events: V2Sinks (sinks.ts; stream.ts for async input) and the trace model
-// (model.ts: one TraceEventView per trace, see formats/trace/); the validate* functions add
-// the validation layer (check.ts: Go's testtrace validator, a model sink) on the ordered
-// events, the readers do not (as Go's reader does not). Everything here returns a
-// TraceError (or throws one from the async reader) on bad input; no other exception escapes
-// for any bytes.
+// (generation.ts, assembled by core.ts) → frontier (frontier.ts, cursor.ts) → ordering
+// (order.ts and its handlers order-*.ts) → events: V2Sinks (sinks.ts; stream.ts for async
+// input) and the trace model (model.ts: one TraceEventView per trace, see formats/trace/);
+// the validate* functions add the validation layer (check.ts: Go's testtrace validator, a
+// model sink) on the ordered events, the readers do not (as Go's reader does not).
+// Everything here returns a TraceError (or throws one from the async reader) on bad input;
+// no other exception escapes for any bytes.
 // Only the v2 format owner edits this directory.
 
 import { TraceError, type TraceEvent } from '../event.ts';
@@ -18,7 +18,8 @@ import { runV2, runV2Raw } from './reader.ts';
 import { CountSink, EventBuilder, nullSink } from './sinks.ts';
 import { tableFor } from './spec.ts';
 
-export { runV2, runV2Raw, V2Core, V2Loop, LOOP_MORE, LOOP_PENDING, LOOP_DONE, type V2RunResult } from './reader.ts';
+export { runV2, runV2Raw, V2Loop, LOOP_MORE, LOOP_PENDING, LOOP_DONE, type V2RunResult } from './reader.ts';
+export { V2Core } from './core.ts';
 export { EventBuilder, CountSink, nullSink, type V2Sink } from './sinks.ts';
 export { readV2, readV2Chunks, validateV2Stream, runV2Stream } from './stream.ts';
 export { ModelAdapter, ModelTee, GenTables } from './model.ts';

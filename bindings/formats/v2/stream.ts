@@ -15,7 +15,8 @@
 import { TraceError, type TraceEvent } from '../event.ts';
 import { requireByteSource } from '../input.ts';
 import type { TraceModelSink } from '../trace/event.ts';
-import { LOOP_DONE, LOOP_PENDING, V2Core, V2Loop } from './reader.ts';
+import { LOOP_DONE, LOOP_PENDING, V2Loop } from './reader.ts';
+import { V2Core } from './core.ts';
 import { EventBuilder, nullSink, type V2Sink } from './sinks.ts';
 
 /** Events ordered per slice by readV2 before it hands them out. */

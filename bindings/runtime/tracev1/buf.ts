@@ -9,9 +9,9 @@
 // - each buffer holds one batch at a time (EvBatch [pid, ticks], then events whose tick
 //   deltas are from the batch's ticks, at least 1 each), and is written out whole when the
 //   next event does not fit or at stop;
-// - ticks are nanoseconds plus TICKS_BASE (Frequency 1e9), strictly increasing across all
-//   buffers, so that events of one instant keep the order the runtime wrote them in on
-//   whatever P;
+// - ticks are TICKS_BASE plus the trace clock (switches.traceClock: nanoseconds, Frequency
+//   1e9, the releases' setting; or nanotime/64), strictly increasing across all buffers, so
+//   that events of one instant keep the order the runtime wrote them in on whatever P;
 // - a string is emitted (EvString) into the buffer of its first use, before the event that
 //   refers to it; stack ids refer to the table dumped at the end, in a batch of pid 0.
 // Who may touch what: the tracer (tracev1.ts) writes events only through ev(), and learns
@@ -23,7 +23,7 @@ import { TraceBuf } from '../../core/tracebuf.ts';
 import * as V1 from '../../formats/v1/spec.ts';
 import type { ResolvedScenario } from '../../scenario/resolved.ts';
 import type { P } from '../../sim/world.ts';
-import type { TraceSink, TraceStats } from '../tracer.ts';
+import { NS_PER_TICK, type TraceSink, type TraceStats } from '../tracer.ts';
 
 const BUF_BYTES = 64 * 1024;
 const MAX_EVENT = 2 + 5 * 10;
@@ -48,13 +48,16 @@ export class V1Writer {
   private readonly counts = new Float64Array(V1.EvCount);
   /** A full buffer other than the CPU samples' was handed over (ReadTrace runs). */
   onHandover: (now: number) => void = () => {};
+  private readonly nsPerTick: number;
 
   constructor(
     private readonly core: Core,
     private readonly sc: ResolvedScenario,
     private readonly sink: TraceSink,
     private readonly stats: TraceStats,
-  ) {}
+  ) {
+    this.nsPerTick = NS_PER_TICK[sc.switches.traceClock];
+  }
 
   out(bytes: Uint8Array): void {
     this.stats.bytes += bytes.length;
@@ -63,12 +66,12 @@ export class V1Writer {
 
   /** A time as ticks, for arguments (GoSysExit's and CPUSample's real times). */
   ticks(now: number): number {
-    return TICKS_BASE + now;
+    return TICKS_BASE + Math.floor(now / this.nsPerTick);
   }
 
   /** The tick of the next event or batch: strictly increasing across all buffers. */
   private stamp(now: number): number {
-    let t = TICKS_BASE + now;
+    let t = this.ticks(now);
     if (t <= this.lastTick) t = this.lastTick + 1;
     this.lastTick = t;
     return t;
@@ -151,7 +154,7 @@ export class V1Writer {
     for (const b of this.pbufs) if (b) this.flush(b, now, false);
     if (this.glob) this.flush(this.glob, now, false);
     if (this.cpuBuf) this.flush(this.cpuBuf, now, false);
-    this.out(new Uint8Array([V1.EvFrequency, ...uvarintBytes(1e9)]));
+    this.out(new Uint8Array([V1.EvFrequency, ...uvarintBytes(1e9 / this.nsPerTick)]));
     this.dumpStacks(now);
   }
 

@@ -1,16 +1,20 @@
 // The generational tracer's buffers and batches, and the order in which they reach the sink
 // (runtime/trace2buf.go's traceWriter and traceBuf, trace2event.go's event encoding).
 //
-// Owns: the tracer's clock (the last tick handed out), the per-M batch being filled in the
-// current and the previous generation (a WASM traceBuf each, recycled through a pool), the
-// generation being written to the sink and the finished batches of later ones, and the
-// bytes/batches/events figures of the stats.
+// Owns: the tracer's clock (switches.traceClock: Linux's nanotime()/64, or one tick per ns),
+// the last tick handed out, the per-M batch being filled in the current and the previous
+// generation (a WASM traceBuf each, recycled through a pool), the generation being written
+// to the sink and the finished batches of later ones, and the bytes/batches/events figures.
 // Invariants:
-// - ticks are strictly increasing across the whole trace (TICKS_PER_NS per nanosecond, +1 on
-//   a tie), so the reader's timestamp order is the order the tracer wrote things in;
-// - a batch's time is its first event's tick; a batch holds events of one M and one
-//   generation only, and is flushed when the next event does not fit, or at the end of its
-//   generation (flushGen);
+// - an event's tick is the clock at its instant, or the last tick handed out + 1 when that is
+//   not later: ticks increase strictly across the whole trace, so the reader's timestamp
+//   order is the order the tracer wrote things in. (Go's traceWriter bumps per thread only;
+//   threads then share ticks, and Go's reader, when the earliest event cannot go first, sorts
+//   its frontier and retries from the second: a tie there can wedge it. Real events are
+//   ~200 ns apart, 64 ns ticks rarely tie; the model's bursts at one instant would.)
+// - a batch's time is just before its first event's tick; a batch holds events of one M and
+//   one generation only, and is flushed when the next event does not fit, or at the end of
+//   its generation (flushGen);
 // - the sink gets the header, then generation after generation, never interleaved: batches
 //   of a generation later than the one being written wait in `queued` until genDone.
 // Who may touch what: every part writes timed events through ev() (inside the M's critical
@@ -20,12 +24,11 @@
 import type { Core } from '../../core/wasm.ts';
 import { TraceBuf } from '../../core/tracebuf.ts';
 import * as V2 from '../../formats/v2/index.ts';
-import type { TraceSink } from '../tracer.ts';
+import { NS_PER_TICK, type TraceSink } from '../tracer.ts';
 import type { TraceV2 } from '../tracev2.ts';
 
-const { NoThread, batchHeaderSize, writeBatchHeader } = V2;
+const { batchHeaderSize, writeBatchHeader } = V2;
 
-export const TICKS_PER_NS = 64;
 const BUF_BYTES = 64 * 1024 - 64;
 /** The largest timed event the tracer writes: a header byte and up to 6 varint arguments. */
 export const MAX_EVENT = 1 + 11 * 6;
@@ -40,6 +43,9 @@ interface MBuf {
 }
 
 export class BatchWriter {
+  /** Nanoseconds per tick, and the Frequency event's ticks per second. */
+  readonly nsPerTick: number;
+  readonly frequency: number;
   private lastTick = 0;
   /** Per-M batches of the current and the previous generation (index gen % 2). */
   private readonly bufs: Map<number, MBuf>[] = [new Map(), new Map()];
@@ -52,13 +58,14 @@ export class BatchWriter {
     private readonly t: TraceV2,
     private readonly core: Core,
     private readonly sink: TraceSink,
-  ) {}
+  ) {
+    this.nsPerTick = NS_PER_TICK[t.sc.switches.traceClock];
+    this.frequency = 1e9 / this.nsPerTick;
+  }
 
+  /** The trace clock at simulated instant `now` (traceClockNow). */
   tick(now: number): number {
-    let t = now * TICKS_PER_NS;
-    if (t <= this.lastTick) t = this.lastTick + 1;
-    this.lastTick = t;
-    return t;
+    return Math.floor(now / this.nsPerTick);
   }
 
   /** The trace header, first of everything. */
@@ -105,14 +112,13 @@ export class BatchWriter {
   }
 
   private flushBuf(b: MBuf): void {
-    if (b.used) this.batch(b.gen, b.mid === -1 ? NoThread : b.mid, b.t0, b.tb.bytes().slice());
+    if (b.used) this.batch(b.gen, this.t.wireM(b.mid), b.t0, b.tb.bytes().slice());
     b.used = false;
     b.tb.reset();
   }
 
-  /** The M's batch in the current generation with room for n bytes (for an event at tick ts). */
-  private room(mid: number, n: number, ts: number): MBuf {
-    const gen = this.t.gen;
+  /** The M's batch in generation gen with room for n bytes (for an event at tick ts). */
+  private room(mid: number, gen: number, n: number, ts: number): MBuf {
     const map = this.bufs[gen % 2];
     let b = map.get(mid);
     if (!b) {
@@ -122,8 +128,8 @@ export class BatchWriter {
     if (b.used && !b.tb.ensure(n)) this.flushBuf(b);
     if (!b.used) {
       b.used = true;
-      b.t0 = ts;
-      b.tb.lastTs = ts;
+      b.t0 = Math.max(0, ts - 1);
+      b.tb.lastTs = b.t0;
     }
     return b;
   }
@@ -135,11 +141,14 @@ export class BatchWriter {
     events[name] = (events[name] ?? 0) + 1;
   }
 
-  /** Write a timed event (args after dt) on thread mid's batch of the current generation. */
-  ev(mid: number, type: number, now: number, args: (number | bigint)[]): void {
-    const ts = this.tick(now);
-    const b = this.room(mid, MAX_EVENT, ts);
-    if (!b.tb.timedEvent(type, false, ts, 0, args)) throw new Error(`tracev2: event ${type} does not fit an empty batch`);
+  /** Write a timed event (args after dt) on thread mid's batch of generation gen (default:
+   *  the current one; traceAdvance writes the statuses of silent goroutines into the old). */
+  ev(mid: number, type: number, now: number, args: (number | bigint)[], gen = this.t.gen): void {
+    let ts = this.tick(now);
+    if (ts <= this.lastTick) ts = this.lastTick + 1;
+    const b = this.room(mid, gen, MAX_EVENT, ts);
+    if (!b.tb.timedEvent(type, false, ts, 1, args)) throw new Error(`tracev2: event ${type} does not fit an empty batch`);
+    this.lastTick = ts;
     this.count(type);
   }
 

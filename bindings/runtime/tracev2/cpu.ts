@@ -23,7 +23,7 @@ import * as V2 from '../../formats/v2/index.ts';
 import type { M, G } from '../../sim/world.ts';
 import { TraceCPULog, type CPUSampleRecord } from '../tracecpu.ts';
 import type { TraceV2 } from '../tracev2.ts';
-import { MAX_EVENT, TICKS_PER_NS } from './buf.ts';
+import { MAX_EVENT } from './buf.ts';
 import { READER_M } from './sections.ts';
 
 const { EvCPUSample, EvCPUSamples, MaxBatchSize, NoProc, NoThread, writeEvent } = V2;
@@ -100,7 +100,9 @@ export class CPUTrace {
       b.buf[0] = EvCPUSamples;
       this.batches.set(gen, b);
     }
-    b.pos = writeEvent(b.buf, b.pos, EvCPUSample, [r.time * TICKS_PER_NS, r.m, r.p >= 0 ? r.p : NoProc, r.goid, stackId]);
+    // The handler's clock and thread, as traceCPUSample records them (m.procid from 1.22).
+    const w = this.t.w;
+    b.pos = writeEvent(b.buf, b.pos, EvCPUSample, [w.tick(r.time), this.t.wireM(r.m), r.p >= 0 ? r.p : NoProc, r.goid, stackId]);
     this.t.w.count(EvCPUSample);
   }
 

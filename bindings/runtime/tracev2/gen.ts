@@ -1,6 +1,8 @@
 // The generational tracer's generations (runtime/trace2.go): StartTrace, the trace advancer
 // (traceAdvance every trace.period, default 1s), the CPU sample reader's schedule, and
-// StopTrace.
+// StopTrace. When the program runs the advancer goroutine (switches.traceGoroutines), it calls
+// traceAdvance itself (the traceAdvance hook: the new generation opens on its thread);
+// otherwise the tracer advances on its own clock and opens on a thread running a goroutine.
 //
 // Owns: the current generation number and whether tracing is on (fields of the TraceV2 core,
 // written only here), whether an advance is in progress, and worldsema as the tracer sees it
@@ -9,13 +11,17 @@
 // - traceAdvance takes worldsema first: a stop of the world in progress delays it until
 //   startTheWorld, so a generation boundary never falls inside an STW range (which Go's
 //   validator rejects); StopTrace (traceAdvance(true)) waits the same way (stopWaits);
-// - an advance snapshots the seqlocks, bumps the generation, then checks (advanceReady) until
-//   every M that was inside a section at the snapshot has left it, retrying just after the
-//   blocking section's modelled end; only then is the old generation finished;
-// - finishing a generation writes, in order: the statuses of everything not running into the
-//   new one (announce), the old generation's CPU samples (drained first with a buffer per
-//   generation), its per-M batches, its CPUSamples, Stacks and Strings batches and its sync
-//   batch; then the next generation's output may flow (genDone);
+// - an advance notes the goroutines the old generation never mentioned, snapshots the
+//   seqlocks, bumps the generation and opens the new one with a ProcsChange (and GCActive
+//   while a GC runs) on a thread running a goroutine (the core's genOpened), then checks
+//   (advanceReady) until every M that was inside a section at the snapshot has left it,
+//   retrying just after the blocking section's modelled end; only then is the old
+//   generation finished;
+// - finishing a generation writes, in order: the statuses of the goroutines it never
+//   mentioned (into it), the idle Ps' statuses into the new one (announce), the old
+//   generation's CPU samples (drained first with a buffer per generation), its per-M batches,
+//   its CPUSamples, Stacks and Strings batches and its sync batch; then the next
+//   generation's output may flow (genDone);
 // - no new generation begins at the instant tracing stops: StopTrace ends the current one.
 // Who may touch what: only this file changes the generation; the events read it.
 
@@ -54,6 +60,7 @@ export class Generations {
       sched.at(at + every, reader);
     };
     sched.at(now + every, reader);
+    if (t.sc.switches.traceGoroutines === 'reader+cpu+advancer') return;
     const advance = (at: number) => {
       // No new generation at the instant tracing stops: StopTrace ends the current one.
       if (!t.enabled || at >= t.sc.durationNs) return;
@@ -65,6 +72,17 @@ export class Generations {
       sched.at(at + periodNs, advance);
     };
     sched.at(now + periodNs, advance);
+  }
+
+  /** The advancer goroutine's traceAdvance on thread mid (it runs, so no stop of the world
+   *  holds worldsema); none at the instant tracing stops. */
+  advanceOn(mid: number, now: number): void {
+    if (!this.t.enabled || now >= this.t.sc.durationNs) return;
+    if (this.inSTW) {
+      this.advanceAfterSTW = (at) => this.advance(at, -1);
+      return;
+    }
+    this.advance(now, mid);
   }
 
   /** STWBegin: the initiator holds worldsema. */
@@ -94,24 +112,31 @@ export class Generations {
     if (this.advancing) {
       // An advance still waits: finish it now (the world is stopping; every section ends).
       this.advancing = false;
+      t.status.writeUntraced(gen - 1, now);
       t.cpu.drainFor(gen - 1, now);
       this.finishGen(gen - 1, now);
     }
+    // StopTrace is an advance too: the last generation's silent goroutines are stated in it.
+    t.status.snapshotUntraced(gen, t.sched.gs);
+    t.status.writeUntraced(gen, now);
     t.enabled = false;
     t.cpu.stop(gen, now);
     this.finishGen(gen, now);
     t.cpu.final();
   }
 
-  private advance(now: number): void {
+  /** traceAdvance; the new generation opens on thread mid (-1: any running a goroutine). */
+  private advance(now: number, mid = -1): void {
     if (this.advancing) return;
     const t = this.t;
     t.cs.release(now);
+    t.status.snapshotUntraced(t.gen, t.sched.gs);
     t.cs.seq.snapshot();
     t.gen++;
     t.stats.generations = t.gen;
     t.stats.genStarts.push(now);
     this.advancing = true;
+    t.genOpened(now, mid);
     this.tryFinish(now);
   }
 
@@ -126,6 +151,7 @@ export class Generations {
       return;
     }
     this.advancing = false;
+    t.status.writeUntraced(t.gen - 1, now);
     t.status.announce(now);
     t.cpu.drainFor(t.gen - 1, now);
     this.finishGen(t.gen - 1, now);

@@ -22,7 +22,7 @@ import type { TraceV2 } from '../tracev2.ts';
 import { SYSMON_M } from './sections.ts';
 
 const { EvGoStart, EvGoSyscallBegin, EvGoSyscallEnd, EvGoSyscallEndBlocked, EvProcStart, EvProcSteal, EvProcStop } = V2;
-const { GoRunnable, GoRunning, GoSyscall, NoThread, ProcIdle, ProcRunning, ProcSyscall } = V2;
+const { GoRunnable, GoRunning, GoSyscall, ProcIdle, ProcRunning, ProcSyscall } = V2;
 
 export class ProcEvents {
   constructor(private readonly t: TraceV2) {}
@@ -78,7 +78,7 @@ export class ProcEvents {
     const st = t.status;
     const ps = st.procStatus(mid, p.id, now);
     const victim = ps.mSyscall;
-    t.w.ev(mid, EvProcSteal, now, [p.id, ++ps.seq, victim >= 0 ? victim : NoThread]);
+    t.w.ev(mid, EvProcSteal, now, [p.id, ++ps.seq, t.wireM(victim >= 0 ? victim : -1)]);
     t.stats.procSteals!++;
     ps.status = ProcIdle;
     ps.m = -1;

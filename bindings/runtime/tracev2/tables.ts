@@ -14,11 +14,8 @@
 
 import * as V2 from '../../formats/v2/index.ts';
 import type { TraceV2 } from '../tracev2.ts';
-import { TICKS_PER_NS } from './buf.ts';
 
 const { EvClockSnapshot, EvFrequency, EvStack, EvStacks, EvString, EvStrings, EvSync, GO125, MaxBatchSize, MaxEventTrailerDataSize, MaxFramesPerStack, NoThread, writeEvent } = V2;
-
-const CLOCK_EPOCH_SEC = 1_700_000_000;
 
 interface Tables {
   strings: Map<string, number>;
@@ -121,14 +118,16 @@ export class GenTables {
 
   /** The batch that closes a generation: Frequency (Go1.25: Sync, Frequency, ClockSnapshot). */
   sync(gen: number, now: number): void {
-    const freq = TICKS_PER_NS * 1e9;
+    const freq = this.t.w.frequency;
     const time = this.t.w.tick(now);
+    // The wall clock at `now`: the process's start (process.ts) plus the simulated time.
+    const wall = this.t.proc.wallStartNs + BigInt(Math.floor(now));
     const buf = new Uint8Array(64);
     let o = 0;
     if (this.t.version >= GO125) {
       buf[o++] = EvSync;
       o = writeEvent(buf, o, EvFrequency, [freq]);
-      o = writeEvent(buf, o, EvClockSnapshot, [0, now, CLOCK_EPOCH_SEC + Math.floor(now / 1e9), now % 1e9]);
+      o = writeEvent(buf, o, EvClockSnapshot, [0, now, wall / 1_000_000_000n, wall % 1_000_000_000n]);
     } else {
       o = writeEvent(buf, o, EvFrequency, [freq]);
     }

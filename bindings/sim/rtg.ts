@@ -1,0 +1,254 @@
+// RuntimeGoroutines: the goroutines the runtime itself runs beside the program's (runtime.main's
+// init, runtime/pprof and runtime/trace), parked most of the time and woken when the runtime
+// wakes them. As in a real program, where main.main starts the CPU profile and then the trace
+// after the runtime's init: forcegc, bgsweep, bgscavenge and runfinq exist before the tracer
+// starts, each parked at its first wait, and the profile writer is runnable in main's P
+// (beforeTrace, which Sched.start calls before the tracer sees the program, so StartTrace
+// finds them: v1 GoCreate + GoWaiting, v2 their status in the first generation); the
+// tracer's own goroutines are created by main's first step, trace.Start (GoCreate each):
+//   forcegc        runtime.forcegchelper: readied by sysmon when no cycle ended for gc.period
+//                  (forcegcperiod, 2 min in Go); calls gcStart, parks again;
+//   bgsweep        runtime.bgsweep: readied at each mark termination (into that P's runnext),
+//                  sweeps the cycle's spans, yielding as switches.bgsweepYield says, parks;
+//   bgscavenge     runtime.bgscavenge: woken by sysmon once a sweep is done, returns memory
+//                  to the OS in two bursts with a sleep between, parks;
+//   runfinq        runtime.runfinq (started by os's init through SetFinalizer): parked, as no
+//                  finalizer is ever queued;
+//   profileWriter  runtime/pprof.profileWriter (when profiling): sleeps profile.readEvery,
+//                  reads, again;
+//   traceReader    runtime/trace.Start.func1 (when tracing): parked in ReadTrace until the
+//                  tracer has a full buffer for it (wakeTraceReader), then writes it out;
+//   traceCPUReader runtime.traceStartReadCPU.func1 (when tracing, per switches.traceGoroutines):
+//                  wakes every trace.cpuReaderEvery;
+//   traceAdvancer  runtime.(*traceAdvancerState).start.func1 (the same): sleeps trace.period,
+//                  gathers the goroutines the generation did not mention, then calls
+//                  traceAdvance (the observer's traceAdvance hook: the tracer switches
+//                  generations on this goroutine's thread), flushes, sleeps again.
+// Their ids follow main's in that order, as in a real program (goid 2 is forcegc).
+// The tracer's own work (CPU sample reading, generation switches, buffer flushing) stays with
+// the tracer (runtime/tracev2/gen.ts); these goroutines are what the program shows of it.
+//
+// Owns: these goroutines (by kind) and their programs, and the scavenger's pending wakeup.
+// Invariants: each kind exists at most once and never exits; a parked one's program counter is
+// at its `park` step (whoever wakes it moves it on). Who may touch what: gc.ts calls sweepStart/sweepDone/forcegc's op, sysmon.ts
+// calls sysmonCheck, a tracer may call wakeTraceReader; runG hands the 'rt' steps to `run`.
+
+import { Act, GStatus, type G, type M, type P, type RuntimeG } from './world.ts';
+import type { RStep, RuntimeOp } from '../scenario/resolved.ts';
+import { RT } from '../scenario/symtab.ts';
+import type { Frame } from '../scenario/scenario.ts';
+import { Cont } from './agenda.ts';
+import type { Sched } from './sched.ts';
+
+/** Each runtime goroutine: its name (the summary's template) and the function it starts in. */
+export const RUNTIME_GOROUTINES: Record<RuntimeG, { name: string; entry: Frame }> = {
+  forcegc: { name: 'runtime.forcegchelper', entry: RT.forcegchelper },
+  bgsweep: { name: 'runtime.bgsweep', entry: RT.bgsweep },
+  bgscavenge: { name: 'runtime.bgscavenge', entry: RT.bgscavenge },
+  runfinq: { name: 'runtime.runfinq', entry: RT.runfinq },
+  profileWriter: { name: 'runtime/pprof.profileWriter', entry: RT.profileWriter },
+  traceReader: { name: 'runtime/trace.Start.func1', entry: RT.traceStartFunc1 },
+  traceCPUReader: { name: 'runtime.traceStartReadCPU.func1', entry: RT.traceReadCPUFunc1 },
+  traceAdvancer: { name: 'runtime.(*traceAdvancerState).start.func1', entry: RT.traceAdvancerFunc1 },
+};
+
+// CPU each wakeup costs (measured on a real Go 1.23 trace of a program with a ping-pong pair, an
+// allocator and a sleeper on 2 Ps: median running time per wakeup of each goroutine).
+const SCAVENGE_NS = 2_000;
+const SCAVENGE_SLEEP_NS = 1e6;
+const PROFILE_READ_NS = 500;
+const TRACE_READ_NS = 2_000;
+const TRACE_WRITE_NS = 8_000;
+const TRACE_CPU_READ_NS = 8_000;
+/** traceAdvance before its generation switch (forEachGRace over the goroutines: real Go 1.23,
+ *  25µs from the advancer's start to its first block), and after it (flushing). */
+const TRACE_ADVANCE_COLLECT_NS = 25_000;
+const TRACE_ADVANCE_NS = 125_000;
+/** The runtime's goroutines that exist before main.main runs (runtime init, os's init). */
+const BEFORE_MAIN: RuntimeG[] = ['forcegc', 'bgsweep', 'bgscavenge', 'runfinq'];
+/** bgsweep's batch under goschedIfBusy (sweepBatchSize). */
+const SWEEP_BATCH = 10;
+
+export class RuntimeGoroutines {
+  readonly gs: Partial<Record<RuntimeG, G>> = {};
+  private scavengeWake = false;
+
+  constructor(
+    private readonly s: Sched,
+    private readonly traced: boolean,
+  ) {}
+
+  /** The programs, by kind; the profile writer only when profiling, the tracer's only when
+   *  tracing. */
+  private programs(): [RuntimeG, RStep[]][] {
+    const s = this.s;
+    const sc = s.sc;
+    const st = (...f: Frame[]) => s.symtab.stack([...f, RT.goexit]);
+    const loop = (...body: RStep[]): RStep[] => [{ k: 'loop', body, times: Infinity }];
+    const out: [RuntimeG, RStep[]][] = [
+      ['forcegc', loop({ k: 'park', why: 'gcworker' }, { k: 'rt', op: 'forcegc' })],
+      ['bgsweep', loop({ k: 'park', why: 'gcsweep' }, { k: 'rt', op: 'sweep' })],
+      [
+        'bgscavenge',
+        loop(
+          { k: 'park', why: 'gcworker' },
+          { k: 'compute', stack: st(RT.pageAllocScavenge, RT.scavengerRun, RT.bgscavenge), ns: SCAVENGE_NS },
+          { k: 'nap', why: 'sleep', ns: SCAVENGE_SLEEP_NS },
+          { k: 'compute', stack: st(RT.pageAllocScavenge, RT.scavengerRun, RT.bgscavenge), ns: SCAVENGE_NS },
+        ),
+      ],
+      ['runfinq', loop({ k: 'park', why: 'gcworker' })],
+    ];
+    if (s.obs.profiling()) out.push(['profileWriter', loop({ k: 'sleep', ns: sc.profile.readEveryNs }, { k: 'compute', stack: st(RT.addCPUData, RT.profileWriter), ns: PROFILE_READ_NS })]);
+    if (!this.traced) return out;
+    if (sc.switches.traceGoroutines === 'reader+cpu+advancer') {
+      out.push(['traceCPUReader', loop({ k: 'nap', why: 'chanrecv', ns: sc.trace.cpuReaderEveryNs }, { k: 'compute', stack: st(RT.traceReadCPUFunc1), ns: TRACE_CPU_READ_NS })]);
+      const adv = st(RT.traceAdvance, RT.traceAdvancerFunc1);
+      out.push([
+        'traceAdvancer',
+        loop({ k: 'nap', why: 'chanrecv', ns: sc.trace.periodNs }, { k: 'compute', stack: adv, ns: TRACE_ADVANCE_COLLECT_NS }, { k: 'rt', op: 'traceAdvance' }, { k: 'compute', stack: adv, ns: TRACE_ADVANCE_NS }),
+      ]);
+    }
+    out.push([
+      'traceReader',
+      loop(
+        { k: 'park', why: 'gcworker' },
+        { k: 'compute', stack: st(RT.readTrace, RT.traceStartFunc1), ns: TRACE_READ_NS },
+        { k: 'syscall', stack: st(RT.osFileWrite, RT.traceStartFunc1), cpuNs: TRACE_WRITE_NS, blockNs: 0 },
+      ),
+    ]);
+    return out;
+  }
+
+  /** A runtime goroutine's 'rt' step on M. */
+  run(m: M, g: G, op: RuntimeOp): void {
+    const s = this.s;
+    switch (op) {
+      case 'init':
+        this.init(m, g);
+        s.gor.nextStep(g);
+        s.gor.runG(m, g);
+        return;
+      case 'forcegc':
+        s.gor.nextStep(g);
+        s.gc.forcedGC(m, g);
+        return;
+      case 'sweep':
+        this.sweep(m, g);
+        return;
+      case 'traceAdvance':
+        s.obs.traceAdvance?.(m, s.now);
+        s.gor.nextStep(g);
+        s.gor.runG(m, g);
+        return;
+    }
+  }
+
+  private create(kind: RuntimeG, program: RStep[]): G {
+    const s = this.s;
+    const spec = RUNTIME_GOROUTINES[kind];
+    const g = s.newRuntimeG(spec.name, s.symtab.stack([spec.entry, RT.goexit]), program);
+    g.rt = kind;
+    this.gs[kind] = g;
+    return g;
+  }
+
+  /** Before the tracer starts (Sched.start): the runtime's init goroutines, each parked at its
+   *  first wait (the `park` step heading its loop), and the profile writer StartCPUProfile
+   *  started, runnable in main's P's runnext. No events: nothing traces yet. */
+  beforeTrace(p: P): void {
+    for (const [kind, program] of this.programs()) {
+      if (BEFORE_MAIN.includes(kind)) {
+        const g = this.create(kind, program);
+        const loop = program[0] as Extract<RStep, { k: 'loop' }>;
+        g.pc.push({ steps: loop.body, i: 0, left: loop.times });
+        g.status = GStatus.Waiting;
+      } else if (kind === 'profileWriter') {
+        this.s.proc.runqput(p, this.create(kind, program), true);
+      }
+    }
+  }
+
+  /** trace.Start, main's first step: the tracer's goroutines, created by main into its P's
+   *  runnext as `go` does. */
+  private init(m: M, main: G): void {
+    const s = this.s;
+    let any = false;
+    for (const [kind, program] of this.programs()) {
+      if (BEFORE_MAIN.includes(kind) || kind === 'profileWriter') continue;
+      const g = this.create(kind, program);
+      s.obs.goCreate(main, g, m, s.now);
+      s.proc.runqput(m.p!, g, true);
+      any = true;
+    }
+    if (any) s.proc.wakep();
+  }
+
+  // ---- bgsweep -----------------------------------------------------------------------------
+
+  /** Mark termination readies bgsweep into the P that ran it (gcSweep's ready). */
+  sweepStart(m: M): void {
+    const g = this.gs.bgsweep;
+    if (g && g.status === GStatus.Waiting) {
+      this.s.gor.nextStep(g);
+      this.s.proc.ready(g, m.p, m);
+    }
+  }
+
+  /** bgsweep's loop: sweep a span (or a batch), yield, until nothing is left; then park. */
+  private sweep(m: M, g: G): void {
+    const s = this.s;
+    const perYield = s.sc.switches.bgsweepYield === 'every-span' ? 1 : SWEEP_BATCH;
+    const bytes = s.gc.sweep.take(perYield);
+    if (bytes === 0) {
+      s.gor.nextStep(g);
+      s.gor.runG(m, g);
+      return;
+    }
+    s.busy(m, Act.User, s.stacks.bgsweep, false, s.gc.sweep.ns(bytes), Cont.Rt);
+  }
+
+  /** Cont.Rt: a batch is swept; yield as the release does, or sweep on. */
+  stepDone(m: M, g: G): void {
+    const s = this.s;
+    // 1.19: Gosched after every span; later: goschedIfBusy after a full batch.
+    const everySpan = s.sc.switches.bgsweepYield === 'every-span';
+    if (everySpan || ((g.preempt || s.proc.idleP.length === 0) && s.gc.sweep.left())) {
+      s.busy(m, Act.G0, s.stacks.gosched, true, s.sc.costs.goschedNs, Cont.Yield);
+      return;
+    }
+    s.gor.runG(m, g);
+  }
+
+  /** The last span is swept: sysmon wakes the scavenger at its next pass. */
+  sweepDone(): void {
+    this.scavengeWake = true;
+  }
+
+  // ---- sysmon's duties ---------------------------------------------------------------------
+
+  /** sysmon, every pass: a forced GC when none ended for gc.period; the scavenger's wakeup. */
+  sysmonCheck(): void {
+    const s = this.s;
+    const gc = s.sc.gc;
+    const fg = this.gs.forcegc;
+    if (gc && fg && fg.status === GStatus.Waiting && s.now - s.gc.lastGC > gc.periodNs && s.gc.phase === 'off') this.inject(fg);
+    const sc = this.gs.bgscavenge;
+    if (this.scavengeWake && sc && sc.status === GStatus.Waiting) {
+      this.scavengeWake = false;
+      this.inject(sc);
+    }
+  }
+
+  /** A tracer has a full buffer (or a finished generation) for runtime/trace's reader. */
+  wakeTraceReader(): void {
+    const g = this.gs.traceReader;
+    if (g && g.status === GStatus.Waiting) this.inject(g);
+  }
+
+  /** injectglist from a thread with no P: the global queue, and an M for an idle P. */
+  private inject(g: G): void {
+    this.s.gor.nextStep(g);
+    this.s.proc.ready(g, null, null);
+  }
+}

@@ -30,6 +30,7 @@ import * as W from '../v2/spec.ts';
 import type { TraceEventView, TraceModelSink, TraceTables } from './event.ts';
 import {
   GO_STATE_NAMES,
+  KIND_NAMES,
   KindExperimental,
   KindLabel,
   KindLog,
@@ -49,24 +50,8 @@ import {
   ResourceNone,
 } from './model.ts';
 
-/** Go's EventKind.String() (KIND_NAMES but "Bad" for EventBad). */
-const KIND_STRINGS = [
-  'Bad',
-  'Sync',
-  'Metric',
-  'Label',
-  'StackSample',
-  'RangeBegin',
-  'RangeActive',
-  'RangeEnd',
-  'TaskBegin',
-  'TaskEnd',
-  'RegionBegin',
-  'RegionEnd',
-  'Log',
-  'StateTransition',
-  'Experimental',
-];
+/** Go's EventKind.String(): KIND_NAMES but "Bad" for EventBad. */
+const KIND_STRINGS = KIND_NAMES.map((n) => (n === 'EventBad' ? 'Bad' : n));
 
 const TWO64 = 2 ** 64;
 const TWO63 = 2 ** 63;

@@ -102,8 +102,9 @@ describe('mark workers: mgcpacer.go startCycle on each GOMAXPROCS', () => {
       expect(new Set(cycles.map((c) => c.dedicated))).toEqual(new Set([dedicated]));
       // On one P the allocator never yields: a fractional worker runs only when the P schedules.
       if (procs > 1) expect(new Set(cycles.map((c) => c.fractional))).toEqual(new Set([fractionalGoal > 0]));
-      // Idle workers fill the idle Ps, never more at once than GOMAXPROCS − dedicated: all the
-      // Ps the allocator leaves, or one more while it waits in an assist.
+      // Idle workers fill the idle Ps, never more at once than GOMAXPROCS − dedicated: at least
+      // all the Ps the allocator and the dedicated workers leave (one more while the allocator
+      // waits in an assist, which the workers' scan credit makes rare).
       const idle = new Set<number>();
       let most = 0;
       for (const e of evs) {
@@ -111,7 +112,7 @@ describe('mark workers: mgcpacer.go startCycle on each GOMAXPROCS', () => {
         else if (e.name === 'GoBlock' || e.name === 'GoStop') idle.delete(e.g);
       }
       expect(most).toBeLessThanOrEqual(procs - dedicated);
-      expect(most).toBeGreaterThanOrEqual(Math.min(procs - dedicated, procs - 1));
+      expect(most).toBeGreaterThanOrEqual(procs - dedicated - 1);
     });
   }
 
@@ -177,7 +178,9 @@ describe('mark termination: bgsweep readied, GC done, heap goal, GOMAXPROCS, the
 describe('mark assists park when the mark work runs out (gcParkAssist)', () => {
   for (const go of ['1.19', '1.23'] as const) {
     it(`Go ${go}: GoBlockGC / "GC mark assist wait for work" inside the assist, woken by a worker or mark termination, then the assist ends`, () => {
-      const trace = simTrace(alloc(2, '300ms'), go);
+      // Assists that outrun the workers' scan credit (5× the default assist work per KiB), so
+      // that some are still working when the mark work runs out.
+      const trace = simTrace({ ...alloc(2, '300ms'), gc: { trigger: '4MiB', assistNsPerKiB: 1000 } }, go);
       expect(go === '1.19' ? validateV1(trace) : validateV2(trace)).toBeNull();
       const evs = events(trace, go);
       const inAssist = new Set<number>();

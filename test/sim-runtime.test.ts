@@ -20,6 +20,7 @@ class Counter extends NoopObserver {
   blocks = new Map<string, number>();
   scheds = new Map<string, number>();
   starts = new Map<string, number>();
+  syscalls = new Map<string, number>();
   goals: number[] = [];
   sweeps: { g: string; start: boolean; swept: number; m: number }[] = [];
   gcStarters: string[] = [];
@@ -38,6 +39,13 @@ class Counter extends NoopObserver {
   }
   override goStart(g: G): void {
     this.inc(this.starts, g.name);
+  }
+  override goSysCall(g: G): void {
+    this.inc(this.syscalls, g.name);
+  }
+  allocs = new Map<string, number>();
+  override heapAlloc(_b: number, m: M): void {
+    if (m.curg) this.inc(this.allocs, m.curg.name);
   }
   override gcStart(_c: number, m: M): void {
     this.gcStarters.push(m.curg?.name ?? '-');
@@ -137,15 +145,23 @@ describe("the runtime's goroutines, per release", () => {
     expect(new Set(c.gcStarters)).toEqual(new Set(['runtime.forcegchelper']));
   });
 
-  it('the trace reader sleeps until a tracer wakes it, then reads and writes out its buffer', () => {
+  it('the trace reader writes the header, sleeps until a tracer hands it buffers, then writes each with its own write(2)', () => {
+    // No tracer here hands buffers over: only the header is written before the reader parks.
     const { s, c } = run({ ...allocator, gc: undefined, duration: '20ms' }, true);
     const g = s.rtg.gs.traceReader!;
+    const name = 'runtime/trace.Start.func1';
     expect(g.status).toBe(GStatus.Waiting);
-    s.rtg.wakeTraceReader();
+    expect([c.syscalls.get(name), c.blocks.get(`${name}:gcworker`)]).toEqual([1, 1]);
+    s.rtg.wakeTraceReader(3);
     s.run(30e6);
-    expect(c.starts.get('runtime/trace.Start.func1')).toBe(2);
-    expect(c.blocks.get('runtime/trace.Start.func1:gcworker')).toBe(2);
+    expect([c.syscalls.get(name), c.blocks.get(`${name}:gcworker`)]).toEqual([4, 2]);
     expect(g.status).toBe(GStatus.Waiting);
+  });
+
+  it("the profile writer reads the process's mappings as it starts: 45 syscalls and 18 allocations, then 4 at its first read", () => {
+    const { c } = run({ ...allocator, gc: undefined, duration: '150ms' });
+    expect(c.syscalls.get('runtime/pprof.profileWriter')).toBe(45);
+    expect(c.allocs.get('runtime/pprof.profileWriter')).toBe(22);
   });
 });
 
@@ -155,11 +171,27 @@ describe('GC activity a tracer can write (observer hooks)', () => {
     expect(c.goals.length).toBe(c.cycles);
     expect(new Set(c.goals)).toEqual(new Set([4 << 20]));
     expect(c.sweeps.length).toBeGreaterThan(0);
-    for (let i = 0; i < c.sweeps.length; i += 2) {
-      const [b, e] = [c.sweeps[i], c.sweeps[i + 1]];
-      expect([b.g, b.start, e.g, e.start, e.m]).toEqual(['alloc', true, 'alloc', false, b.m]);
-      expect(e.swept).toBe(64 << 10);
+    // Each a page reclaim of the 64 KiB allocator (up to a 4 MiB chunk at once, then credit:
+    // at most one range a cycle) or a span refill of the profile writer's 8 KiB allocations.
+    const byG = new Map<string, number>();
+    const open = new Map<number, (typeof c.sweeps)[number]>();
+    for (const x of c.sweeps) {
+      if (x.start) {
+        expect(open.has(x.m)).toBe(false);
+        open.set(x.m, x);
+        continue;
+      }
+      const [b, e] = [open.get(x.m)!, x];
+      open.delete(x.m);
+      expect(e.g).toBe(b.g);
+      expect(e.swept).toBeGreaterThan(0);
+      expect(e.swept).toBeLessThanOrEqual(4 << 20);
+      byG.set(b.g, (byG.get(b.g) ?? 0) + 1);
     }
+    expect(open.size).toBe(0);
+    expect([...byG.keys()].every((g) => g === 'alloc' || g === 'runtime/pprof.profileWriter')).toBe(true);
+    expect(byG.get('alloc')).toBeGreaterThan(0);
+    expect(byG.get('alloc')).toBeLessThanOrEqual(c.cycles);
   });
 });
 

@@ -1,8 +1,11 @@
 // Public API of the trace readers: one entry for every format, detected from the content.
 //
 //   readTrace(input)     → AsyncIterable<TraceEvent>  (v2 wire bytes stream generation by
-//                          generation; v1 and text are read whole, then yielded)
-//   readTraceBatches(input) → AsyncIterable<TraceEvent[]> (the same, an array per step)
+//                          generation, each ordered lazily from its raw batches; v1 is read
+//                          whole into compact columns, its events built slice by slice; text
+//                          is read whole)
+//   readTraceBatches(input) → AsyncIterable<TraceEvent[]> (the same, in arrays of about
+//                          READ_SLICE events)
 //   validateTrace(input) → Promise<TraceError | null> (first error with offset, gen, batch)
 //   traceSummary(input)  → Promise<TraceSummary>     (rejects with the TraceError of a bad trace)
 //
@@ -18,12 +21,13 @@
 
 import { TraceError, type TraceEvent } from './event.ts';
 import { SummaryBuilder, type TraceSummary } from './summary.ts';
-import { parseV1, runModelV1, validateV1 } from './v1/index.ts';
+import { eventSlicesV1, parseV1, runModelV1, validateV1 } from './v1/index.ts';
 import {
   EventBuilder,
   nullSink,
   parseTextTrace,
-  readV2Chunks,
+  readV2Slices,
+  READ_SLICE,
   runV2Raw,
   runV2Stream,
   validateTextV2,
@@ -80,50 +84,67 @@ function parseText(text: string): RawTrace {
   return raw;
 }
 
-/** Size of the slices a whole v2 buffer is fed to the streaming reader in (bounds memory per step). */
-const V2_SLICE = 1 << 20;
-
-async function* slices(b: Uint8Array): AsyncGenerator<Uint8Array> {
-  for (let i = 0; i < b.length; i += V2_SLICE) yield b.subarray(i, Math.min(b.length, i + V2_SLICE));
+/** r's bytes, which r then no longer holds (so a generator holding r does not keep them). */
+function takeBytes(r: { bytes: Uint8Array }): Uint8Array {
+  const b = r.bytes;
+  r.bytes = new Uint8Array(0);
+  return b;
 }
 
 /**
- * The events of a trace in arrays (each array: the events that one step of the reader
- * completed, in validated order; v2: whole generations). The cheap way to consume a trace in
- * bulk. v2 wire input is read generation by generation, whether it comes as one buffer or as a
- * stream, so memory is bounded by the largest generation (plus one slice of input); v1 and text
- * input are read whole. On a broken trace the events before the error (v2) come first, then the
- * TraceError is thrown.
+ * A v1 trace's events in arrays of READ_SLICE, built from its columns as they are asked for.
+ * The input is let go once parsed (the columns hold all the slices need).
+ */
+function* v1Slices(r: { bytes: Uint8Array }): Generator<TraceEvent[], void, void> {
+  let it: Iterator<TraceEvent[], void>;
+  try {
+    it = eventSlicesV1(parseV1(takeBytes(r)), READ_SLICE);
+  } catch (e) {
+    throw internal(e);
+  }
+  for (;;) {
+    let r: IteratorResult<TraceEvent[], void>;
+    try {
+      r = it.next();
+    } catch (e) {
+      throw internal(e);
+    }
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/**
+ * The events of a trace in arrays, in validated order: the cheap way to consume a trace in bulk.
+ * Each array holds about READ_SLICE events (v2 and v1; text: one array), none is empty.
+ * v2 wire input is read generation by generation, whether it comes as one buffer or as a
+ * stream: a complete generation is ordered from its raw batches one slice at a time, and no
+ * more input is read until its last slice has been taken, so memory is the largest
+ * generation's wire bytes plus one slice of events. v1 input is read whole into compact columns
+ * (its ordering needs the whole trace) and its event objects are built one slice at a time.
+ * Text input is read whole. On a broken trace the events before the error (v2) come first, then
+ * the TraceError is thrown.
  */
 export async function* readTraceBatches(input: TraceInput): AsyncGenerator<TraceEvent[]> {
   const r = await resolve(input);
   if (r.kind === 'v1') {
-    let events: TraceEvent[];
-    try {
-      events = parseV1(r.bytes).events;
-    } catch (e) {
-      throw internal(e);
-    }
-    yield events;
+    yield* v1Slices(r);
     return;
   }
   if (r.kind === 'text') {
     const b = new EventBuilder();
     const res = runV2Raw(parseText(r.text), b);
-    yield b.events;
+    if (b.events.length > 0) yield b.events;
     if (res.error) throw res.error;
     return;
   }
-  // A whole buffer is fed in slices: the reader then hands out each generation as it completes
-  // instead of building every event of the trace before the first is seen.
-  const src = isBytes(r.source) && r.source.length > V2_SLICE ? slices(r.source) : r.source;
-  for await (const evs of readV2Chunks(src)) if (evs.length > 0) yield evs;
+  yield* readV2Slices(r.source);
 }
 
 /**
  * The events of a trace, one at a time, in the reader's validated order (see readTraceBatches
- * for memory: v2 streams generation by generation). On a broken trace, the events before the
- * error (v2) are yielded, then the TraceError is thrown.
+ * for memory: v2 streams generation by generation, v1 keeps compact columns). On a broken
+ * trace, the events before the error (v2) are yielded, then the TraceError is thrown.
  */
 export async function* readTrace(input: TraceInput): AsyncGenerator<TraceEvent> {
   for await (const evs of readTraceBatches(input)) {

@@ -110,6 +110,7 @@ export class TraceV1 implements Tracer {
 
   init(sched: unknown, now: number): void {
     this.sched = sched as Sched;
+    this.w.reader.attach(this.sched);
     // StartTrace: every existing goroutine gets a GoCreate (on P0's buffer), then GoWaiting or
     // GoInSyscall if it is blocked or in a syscall (forEachGRace in runtime/trace.go).
     const p0 = this.sched.ps[0];

@@ -175,6 +175,7 @@ export class TraceV2 implements Tracer {
 
   init(sched: unknown, now: number): void {
     this.sched = sched as Sched;
+    this.w.reader.attach(this.sched);
     // Goroutines alive at StartTrace: the reader learns their status lazily, from this.
     for (const g of this.sched.gs) this.status.seed(g.id, GO_STATUS[g.status], g.m ? g.m.id : -1);
     this.gens.init(this.sched, now);

@@ -35,7 +35,7 @@ export type RStep =
 export type RuntimeParkKind = 'gcworker' | 'gcsweep' | 'chanrecv' | 'sleep';
 /** The operations of the runtime's goroutines: main's trace.Start creating the tracer's,
  *  forcegchelper's gcStart, bgsweep's sweep loop, the trace advancer's traceAdvance. */
-export type RuntimeOp = 'init' | 'forcegc' | 'sweep' | 'traceAdvance';
+export type RuntimeOp = 'init' | 'forcegc' | 'sweep' | 'traceAdvance' | 'traceRead';
 
 export interface RTemplate {
   name: string;

@@ -20,7 +20,10 @@
 // them at the first cycle, the model only those it uses), parked between runs (GoBlock "system
 // goroutine wait"), readied by the P that runs one (GoUnblock).
 //
-// Owns: the pool and the cycle's split and counters; of each P, gcWorker, gcFractionalMarkTime
+// Their mark work is background scan credit: an allocation's assist first steals from it and
+// assists only for what it does not cover (gcAssistAlloc), so assists are rare while workers
+// keep up with the allocation rate.
+// Owns: the pool and the cycle's split, counters and scan credit; of each P, gcWorker, gcFractionalMarkTime
 // and gcMarkWorkerStartTime; of each worker G, markMode. Invariants: p.gcWorker is the worker
 // running on P in mark (readied, or running), cleared when it parks; idleRunning counts the idle
 // ones. Who may touch what: gc.ts starts a cycle (startCycle) and ends mark (stopAll); proc.ts
@@ -65,6 +68,13 @@ export class MarkWorkers {
   private maxIdle = 0;
   private idleRunning = 0;
   private markStart = 0;
+  /** Mark work the workers did this cycle (ns), flushed as background scan credit, and the part
+   *  assists have stolen (gcController.bgScanCredit, in ns of scanning). */
+  private scanNs = 0;
+  private stolen = 0;
+  /** When the global mark work runs out (gc.ts sets it as mark begins): after it, workers only
+   *  drain their own buffers, and no new credit comes from them. */
+  workOut = Infinity;
   /** Idle workers with a pollWork pending (one at a time each). */
   private readonly polling = new Set<G>();
 
@@ -83,6 +93,8 @@ export class MarkWorkers {
     else this.maxIdle = procs - split.dedicated;
     this.idleRunning = 0;
     this.markStart = s.now;
+    this.scanNs = 0;
+    this.stolen = 0;
     for (const p of s.ps) p.gcFractionalMarkTime = 0;
     s.proc.startIdle(split.dedicated + this.maxIdle);
   }
@@ -221,10 +233,30 @@ export class MarkWorkers {
     this.s.proc.schedule(m);
   }
 
-  /** w leaves its P's worker slot: a fractional one's time counts to its P's share. */
+  /** gcAssistAlloc's steal from the background scan credit: of `need` ns of assist work, what
+   *  the workers' scanning so far (gcFlushBgCredit, as they drain) does not cover. */
+  stealCredit(need: number): number {
+    const s = this.s;
+    let credit = this.scanNs - this.stolen;
+    for (const p of s.ps) if (p.gcWorker?.status === GStatus.Running) credit += this.scanned(p);
+    const take = Math.max(0, Math.min(credit, need));
+    this.stolen += take;
+    return need - take;
+  }
+
+  /** Scan work (ns) of the worker running on P since it started, up to workOut. */
+  private scanned(p: P): number {
+    return Math.max(0, Math.min(this.s.now, this.workOut) - p.gcMarkWorkerStartTime);
+  }
+
+  /** w leaves its P's worker slot: its time (up to workOut) is scan credit, and a fractional one's counts to
+   *  its P's share. */
   private leave(p: P, w: G): void {
     const s = this.s;
-    if (w.markMode === FRACTIONAL && w.status === GStatus.Running) p.gcFractionalMarkTime += s.now - p.gcMarkWorkerStartTime;
+    if (w.status === GStatus.Running) {
+      this.scanNs += this.scanned(p);
+      if (w.markMode === FRACTIONAL) p.gcFractionalMarkTime += s.now - p.gcMarkWorkerStartTime;
+    }
     if (w.markMode === IDLE) this.idleRunning--;
     p.gcWorker = null;
   }

@@ -252,9 +252,9 @@ export class Goroutines {
     this.runG(m, g);
   }
 
-  /** gopark: g waits (for ns on a timer of its P when `timer`, or until someone readies it,
+  /** gopark (also a runtime goroutine's wait, rtg.ts): g waits (for ns on a timer of its P when `timer`, or until someone readies it,
    *  with a deadline outside the program otherwise); M schedules. */
-  private park(m: M, g: G, why: BlockKind, ns: number, timer: boolean): void {
+  park(m: M, g: G, why: BlockKind, ns: number, timer: boolean): void {
     const s = this.s;
     const p = m.p;
     g.status = GStatus.Waiting;

@@ -288,6 +288,7 @@ export class Proc {
       return;
     }
     this.releasePIdle(m);
+    s.timers.netpollBlock();
     this.stopm(m);
   }
 

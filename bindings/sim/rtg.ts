@@ -14,21 +14,26 @@
 //                  to the OS in two bursts with a sleep between, parks;
 //   runfinq        runtime.runfinq (started by os's init through SetFinalizer): parked, as no
 //                  finalizer is ever queued;
-//   profileWriter  runtime/pprof.profileWriter (when profiling): sleeps profile.readEvery,
-//                  reads, again;
-//   traceReader    runtime/trace.Start.func1 (when tracing): parked in ReadTrace until the
-//                  tracer has a full buffer for it (wakeTraceReader), then writes it out;
+//   profileWriter  runtime/pprof.profileWriter (when profiling): newProfileBuilder reads the
+//                  process's mappings first (READ_MAPPING: ~45 syscalls and 18 allocations in
+//                  a real trace), then sleeps profile.readEvery, reads, again (its tables grow
+//                  at the first read: a few allocations);
+//   traceReader    runtime/trace.Start.func1 (when tracing): writes the header, then parks in
+//                  ReadTrace until the tracer hands over buffers (wakeTraceReader, from
+//                  runtime/trace-reader.ts), and writes each out with its own write(2);
 //   traceCPUReader runtime.traceStartReadCPU.func1 (when tracing, per switches.traceGoroutines):
 //                  wakes every trace.cpuReaderEvery;
 //   traceAdvancer  runtime.(*traceAdvancerState).start.func1 (the same): sleeps trace.period,
 //                  gathers the goroutines the generation did not mention, then calls
 //                  traceAdvance (the observer's traceAdvance hook: the tracer switches
-//                  generations on this goroutine's thread), flushes, sleeps again.
+//                  generations on this goroutine's thread), flushes (allocating: 14–18
+//                  HeapAlloc events per switch in a real Go 1.23 trace), sleeps again.
 // Their ids follow main's in that order, as in a real program (goid 2 is forcegc).
 // The tracer's own work (CPU sample reading, generation switches, buffer flushing) stays with
 // the tracer (runtime/tracev2/gen.ts); these goroutines are what the program shows of it.
 //
-// Owns: these goroutines (by kind) and their programs, and the scavenger's pending wakeup.
+// Owns: these goroutines (by kind) and their programs, the scavenger's pending wakeup, and the
+// buffers handed to the trace reader it has not written yet.
 // Invariants: each kind exists at most once and never exits; a parked one's program counter is
 // at its `park` step (whoever wakes it moves it on). Who may touch what: gc.ts calls sweepStart/sweepDone/forcegc's op, sysmon.ts
 // calls sysmonCheck, a tracer may call wakeTraceReader; runG hands the 'rt' steps to `run`.
@@ -68,10 +73,38 @@ const TRACE_ADVANCE_NS = 125_000;
 const BEFORE_MAIN: RuntimeG[] = ['forcegc', 'bgsweep', 'bgscavenge', 'runfinq'];
 /** bgsweep's batch under goschedIfBusy (sweepBatchSize). */
 const SWEEP_BATCH = 10;
+/** What the runtime's goroutines allocate at a time (one span's worth: each a HeapAlloc event). */
+const RT_ALLOC_BYTES = 8192;
+/** Allocations of the profile writer's first read, and of each traceAdvance's flush. */
+const PROFILE_FIRST_READ_ALLOCS = 4;
+const TRACE_ADVANCE_ALLOCS = 16;
+
+/** newProfileBuilder's readMapping (runtime/pprof/proto_other.go) as the profile writer starts:
+ *  os.ReadFile of /proc/self/maps, elfBuildID of the binary, two more opens of mapped files,
+ *  with the builder's allocations (itself, its gzip writer, the file buffer) between: each row
+ *  a syscall (leaf-first frames below readMapping), how many times, its CPU; or allocations.
+ *  Counts and order from a real Go 1.23 trace of the hog program (45 syscalls, 18 HeapAlloc). */
+const READ_MAPPING: ({ sys: Frame[]; times: number; cpuNs: number } | { allocs: number })[] = [
+  { allocs: 4 },
+  { sys: [RT.sysOpenat, RT.osOpen, RT.osReadFile], times: 1, cpuNs: 4_000 },
+  { sys: [RT.sysFcntl, RT.osOpen, RT.osReadFile], times: 4, cpuNs: 600 },
+  { sys: [RT.sysFstat, RT.osFileStat, RT.osReadFile], times: 1, cpuNs: 600 },
+  { sys: [RT.sysRead, RT.osFileRead, RT.osReadFile], times: 5, cpuNs: 5_000 },
+  { sys: [RT.sysClose, RT.osFileClose, RT.osReadFile], times: 1, cpuNs: 1_000 },
+  { allocs: 6 },
+  { sys: [RT.sysOpenat, RT.osOpen, RT.elfBuildID, RT.parseProcSelfMaps], times: 1, cpuNs: 4_000 },
+  { sys: [RT.sysFcntl, RT.osOpen, RT.elfBuildID, RT.parseProcSelfMaps], times: 4, cpuNs: 600 },
+  { sys: [RT.sysPread, RT.osFileReadAt, RT.elfBuildID, RT.parseProcSelfMaps], times: 25, cpuNs: 700 },
+  { sys: [RT.sysClose, RT.osFileClose, RT.elfBuildID, RT.parseProcSelfMaps], times: 1, cpuNs: 1_000 },
+  { sys: [RT.sysOpenat, RT.osOpen, RT.elfBuildID, RT.parseProcSelfMaps], times: 2, cpuNs: 3_000 },
+  { allocs: 8 },
+];
 
 export class RuntimeGoroutines {
   readonly gs: Partial<Record<RuntimeG, G>> = {};
   private scavengeWake = false;
+  /** Buffers the trace reader has yet to write; the header is the first. */
+  private traceBufs = 1;
 
   constructor(
     private readonly s: Sched,
@@ -99,22 +132,37 @@ export class RuntimeGoroutines {
       ],
       ['runfinq', loop({ k: 'park', why: 'gcworker' })],
     ];
-    if (s.obs.profiling()) out.push(['profileWriter', loop({ k: 'sleep', ns: sc.profile.readEveryNs }, { k: 'compute', stack: st(RT.addCPUData, RT.profileWriter), ns: PROFILE_READ_NS })]);
+    const allocs = (n: number): RStep[] => Array.from({ length: n }, () => ({ k: 'alloc', bytes: RT_ALLOC_BYTES }) as RStep);
+    if (s.obs.profiling()) {
+      const builder = [RT.readMapping, RT.newProfileBuilder, RT.profileWriter];
+      const readMapping = READ_MAPPING.flatMap((r): RStep[] =>
+        'allocs' in r ? allocs(r.allocs) : Array.from({ length: r.times }, () => ({ k: 'syscall', stack: st(...r.sys, ...builder), cpuNs: r.cpuNs, blockNs: 0 }) as RStep),
+      );
+      const read: RStep = { k: 'compute', stack: st(RT.addCPUData, RT.profileWriter), ns: PROFILE_READ_NS };
+      const nap: RStep = { k: 'sleep', ns: sc.profile.readEveryNs };
+      out.push(['profileWriter', [...readMapping, nap, read, ...allocs(PROFILE_FIRST_READ_ALLOCS), ...loop(nap, read)]]);
+    }
     if (!this.traced) return out;
     if (sc.switches.traceGoroutines === 'reader+cpu+advancer') {
       out.push(['traceCPUReader', loop({ k: 'nap', why: 'chanrecv', ns: sc.trace.cpuReaderEveryNs }, { k: 'compute', stack: st(RT.traceReadCPUFunc1), ns: TRACE_CPU_READ_NS })]);
       const adv = st(RT.traceAdvance, RT.traceAdvancerFunc1);
       out.push([
         'traceAdvancer',
-        loop({ k: 'nap', why: 'chanrecv', ns: sc.trace.periodNs }, { k: 'compute', stack: adv, ns: TRACE_ADVANCE_COLLECT_NS }, { k: 'rt', op: 'traceAdvance' }, { k: 'compute', stack: adv, ns: TRACE_ADVANCE_NS }),
+        loop(
+          { k: 'nap', why: 'chanrecv', ns: sc.trace.periodNs },
+          { k: 'compute', stack: adv, ns: TRACE_ADVANCE_COLLECT_NS },
+          { k: 'rt', op: 'traceAdvance' },
+          { k: 'compute', stack: adv, ns: TRACE_ADVANCE_NS },
+          ...allocs(TRACE_ADVANCE_ALLOCS),
+        ),
       ]);
     }
     out.push([
       'traceReader',
       loop(
-        { k: 'park', why: 'gcworker' },
+        { k: 'rt', op: 'traceRead' },
         { k: 'compute', stack: st(RT.readTrace, RT.traceStartFunc1), ns: TRACE_READ_NS },
-        { k: 'syscall', stack: st(RT.osFileWrite, RT.traceStartFunc1), cpuNs: TRACE_WRITE_NS, blockNs: 0 },
+        { k: 'syscall', stack: st(RT.sysWrite, RT.osFileWrite, RT.traceStartFunc1), cpuNs: TRACE_WRITE_NS, blockNs: 0 },
       ),
     ]);
     return out;
@@ -135,6 +183,15 @@ export class RuntimeGoroutines {
         return;
       case 'sweep':
         this.sweep(m, g);
+        return;
+      case 'traceRead':
+        // ReadTrace: a buffer handed over (or the header, first) is written out; none: park
+        // here until wakeTraceReader.
+        if (this.traceBufs > 0) {
+          this.traceBufs--;
+          s.gor.nextStep(g);
+          s.gor.runG(m, g);
+        } else s.gor.park(m, g, 'gcworker', Infinity, false);
         return;
       case 'traceAdvance':
         s.obs.traceAdvance?.(m, s.now);
@@ -240,10 +297,15 @@ export class RuntimeGoroutines {
     }
   }
 
-  /** A tracer has a full buffer (or a finished generation) for runtime/trace's reader. */
-  wakeTraceReader(): void {
+  /** A tracer handed over n buffers for runtime/trace's reader: a parked reader wakes and
+   *  writes the first (its traceRead step is behind it); the rest it finds in its loop. */
+  wakeTraceReader(n: number): void {
+    this.traceBufs += n;
     const g = this.gs.traceReader;
-    if (g && g.status === GStatus.Waiting) this.inject(g);
+    if (g && g.status === GStatus.Waiting && g.rt === 'traceReader') {
+      this.traceBufs--;
+      this.inject(g);
+    }
   }
 
   /** injectglist from a thread with no P: the global queue, and an M for an idle P. */

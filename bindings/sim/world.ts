@@ -75,12 +75,18 @@ export class G {
   /** A mark assist parked for want of work (gcParkAssist): when it runs again its assist ends
    *  and its allocation completes (gc.ts). */
   assistParked = false;
+  /** The G's assist balance (gcAssistBytes, as ns of assist work; negative: in debt), valid in
+   *  GC cycle gcAssistCycle only (gcResetMarkState zeroes it each cycle). */
+  gcAssistNs = 0;
+  gcAssistCycle = 0;
   /** Which of the runtime's own goroutines this is (sim/rtg.ts), or null for the program's. */
   rt: RuntimeG | null = null;
   /** sysmon asked it to stop (preemptone): it yields at its next safe point; execute clears it. */
   preempt = false;
   /** P whose timers own this G's sleep, for the wakeup. */
   timerP: P | null = null;
+  /** When g's timer was armed (the netpoller re-blocks for an earlier timer then: timers.ts). */
+  timerArmedAt = 0;
   /** Task and region ends reached while the G was not running (its blocking step completed
    *  on another G's behalf): region.End and task.End run when the G runs again. */
   pendingEnds: { k: 'task' | 'region'; id: number; name: string }[] | null = null;

@@ -4,7 +4,7 @@
 //   CPU used (cores)                         factor
 //   event types                              every real type (≥ typeMinEvents) simulated, or listed
 //                                            in NOT_MODELLED
-//   rate TYPE (/s)                           factor, for each type with ≥ rateMinEvents on a side
+//   rate TYPE (/s)                           factor or absolute, for each type with ≥ rateMinEvents on a side
 //   goroutines                               absolute difference
 //   CPU samples/s per goroutine [worker=W]   factor, per busy label
 //   sleeper sleep, sleeper wake→run (median) factor (wake→run: or an absolute bound)
@@ -113,7 +113,8 @@ export function compareProgram(p: RealismProgram, real: Measured, sim: Measured)
     const r = perSecond(real.trace.counts[t] ?? 0, real.trace.spanNs);
     const s = perSecond(sim.trace.counts[t] ?? 0, sim.trace.spanNs);
     const notModelled = NOT_MODELLED.includes(t) && s === 0;
-    row('rate', `rate ${t} (/s)`, r, s, `×${T.rateFactor}`, notModelled ? null : withinFactor(r, s, T.rateFactor), fmt, notModelled ? 'not modelled' : undefined);
+    const within = withinFactor(r, s, T.rateFactor) || Math.abs(r - s) <= T.rateAbsPerSec;
+    row('rate', `rate ${t} (/s)`, r, s, `×${T.rateFactor} or ±${T.rateAbsPerSec}`, notModelled ? null : within, fmt, notModelled ? 'not modelled' : undefined);
   }
 
   row('goroutines', 'goroutines', real.trace.goroutines, sim.trace.goroutines, `±${T.goroutines}`, Math.abs(real.trace.goroutines - sim.trace.goroutines) <= T.goroutines);

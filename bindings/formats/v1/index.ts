@@ -134,6 +134,30 @@ export function forEachEventV1(trace: V1Trace, fn: (ev: TraceEvent, index: numbe
   for (let j = 0; j < order.length; j++) fn(eventAt(c, order[j]), j);
 }
 
+/**
+ * The events of a parsed trace in order, as trace.events would list them, in arrays of `size`
+ * (the last may be shorter; none is empty). Until `events` is first read, each array is built
+ * from the columns when it is asked for and not kept: memory is the columns (~40 bytes per
+ * event) plus one array of events, where trace.events would hold every event object at once.
+ */
+export function* eventSlicesV1(trace: V1Trace, size = 4096): Generator<TraceEvent[], void, void> {
+  requireTrace(trace);
+  if (!(size >= 1)) throw new RangeError(`eventSlicesV1: size must be at least 1, got ${size}`);
+  const c = COLUMNS.get(trace);
+  if (c === undefined) {
+    const events = trace.events;
+    for (let j = 0; j < events.length; j += size) yield events.slice(j, j + size);
+    return;
+  }
+  const order = c.order;
+  for (let j = 0; j < order.length; j += size) {
+    const end = Math.min(order.length, j + size);
+    const out: TraceEvent[] = [];
+    for (let k = j; k < end; k++) out.push(eventAt(c, order[k]));
+    yield out;
+  }
+}
+
 // ---- the trace model (formats/trace/read.ts calls this for go 1.5–1.21 input) ----
 
 /**

@@ -21,7 +21,7 @@ import { tableFor } from './spec.ts';
 export { runV2, runV2Raw, V2Loop, LOOP_MORE, LOOP_PENDING, LOOP_DONE, type V2RunResult } from './reader.ts';
 export { V2Core } from './core.ts';
 export { EventBuilder, CountSink, nullSink, type V2Sink } from './sinks.ts';
-export { readV2, readV2Chunks, validateV2Stream, runV2Stream } from './stream.ts';
+export { readV2, readV2Slices, readV2Chunks, validateV2Stream, runV2Stream, READ_SLICE } from './stream.ts';
 export { ModelAdapter, ModelTee, GenTables } from './model.ts';
 export { TraceChecker, type EventLocation } from './check.ts';
 export { Ordering } from './order.ts';

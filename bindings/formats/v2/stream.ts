@@ -1,12 +1,14 @@
 // The streaming (async) faces of the Go1.22+ reader, all on the one read loop (reader.ts V2Loop):
-// readV2 (events one by one, in slices as a generation is ordered), readV2Chunks (an array per
-// input chunk), validateV2Stream (no events kept), runV2Stream (any V2Sink / model sink).
+// readV2Slices (arrays of about READ_SLICE events, pulled from the batch cursors as a generation
+// is ordered), readV2 (the same events one by one), readV2Chunks (an array per input chunk: whole
+// generations), validateV2Stream (no events kept), runV2Stream (any V2Sink / model sink).
 //
 // Owns: drive(), which pulls chunks from the source, feeds the loop and yields whenever the
 // caller may take the sink's output: after every chunk and, in incremental mode, after every
 // ordered slice of a generation.
 // Invariants: memory is one generation's bytes plus the unread tail (at most one batch), plus
-// for readV2 one slice of events (readV2Chunks holds a whole generation's events); a caller's
+// for readV2Slices/readV2 one slice of events (readV2Chunks holds a whole generation's events);
+// in incremental mode no input is pulled while a generation is being ordered; a caller's
 // chunk is copied before it is kept (the caller may reuse it); on a broken trace the events
 // before the error are yielded, then the TraceError is thrown; a consumer that stops early
 // closes the source. Measured by bench/v2-memory.ts.
@@ -19,8 +21,8 @@ import { LOOP_DONE, LOOP_PENDING, V2Loop } from './reader.ts';
 import { V2Core } from './core.ts';
 import { EventBuilder, nullSink, type V2Sink } from './sinks.ts';
 
-/** Events ordered per slice by readV2 before it hands them out. */
-const SLICE = 4096;
+/** Events ordered per slice by readV2Slices (and readV2) before it hands them out. */
+export const READ_SLICE = 4096;
 
 /**
  * Pull the chunks of `source` through a V2Loop whose core feeds `sink` (and `model`), yielding
@@ -47,7 +49,7 @@ async function* drive(
       if (r !== LOOP_PENDING) return;
       const core = loop.core!;
       while (core.pending) {
-        core.pump(SLICE);
+        core.pump(READ_SLICE);
         yield;
       }
     }
@@ -82,27 +84,34 @@ async function* drive(
 }
 
 /**
- * Streaming reader: pulls chunks, frames batches as they complete, orders each generation once
- * it is complete and yields its events as they are ordered (in slices, so a generation's events
- * never pile up). Throws TraceError (after yielding the events that preceded it) on a broken trace.
+ * Streaming reader in arrays: pulls chunks, frames batches as they complete, and once a
+ * generation is complete orders it from its batch cursors READ_SLICE wire events at a time,
+ * handing out each slice as an array (never empty; READ_SLICE events plus the few the ordering
+ * infers, such as a GoSwitch's block and start) before ordering the next. Memory: one
+ * generation's wire bytes (the batches' raw payloads) plus one slice of event objects.
+ * Throws TraceError (after yielding the events that preceded it) on a broken trace.
  */
-export async function* readV2(source: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TraceEvent> {
+export async function* readV2Slices(source: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TraceEvent[]> {
   const builder = new EventBuilder();
   const events = builder.events;
   let failure: TraceError | null = null;
   try {
     for await (const _ of drive(source, builder, true)) {
-      if (events.length === 0) continue;
-      const out = events.splice(0);
-      for (let i = 0; i < out.length; i++) yield out[i];
+      if (events.length > 0) yield events.splice(0);
     }
   } catch (e) {
     if (!(e instanceof TraceError)) throw e;
     failure = e;
   }
-  const out = events.splice(0);
-  for (let i = 0; i < out.length; i++) yield out[i];
+  if (events.length > 0) yield events.splice(0);
   if (failure !== null) throw failure;
+}
+
+/** readV2Slices one event at a time. Throws TraceError after the events that preceded it. */
+export async function* readV2(source: AsyncIterable<Uint8Array> | Uint8Array): AsyncGenerator<TraceEvent> {
+  for await (const evs of readV2Slices(source)) {
+    for (let i = 0; i < evs.length; i++) yield evs[i];
+  }
 }
 
 /**

@@ -16,7 +16,7 @@
 //   refers to it; stack ids refer to the table dumped at the end, in a batch of pid 0.
 // Who may touch what: the tracer (tracev1.ts) writes events only through ev(), and learns
 // through onHandover that a full non-CPU buffer went out (when ReadTrace runs, and drains the
-// CPU samples first).
+// CPU samples first); every buffer out wakes runtime/trace's reader goroutine (reader).
 
 import type { Core } from '../../core/wasm.ts';
 import { TraceBuf } from '../../core/tracebuf.ts';
@@ -24,6 +24,7 @@ import * as V1 from '../../formats/v1/spec.ts';
 import type { ResolvedScenario } from '../../scenario/resolved.ts';
 import type { P } from '../../sim/world.ts';
 import { NS_PER_TICK, type TraceSink, type TraceStats } from '../tracer.ts';
+import { ReaderWakeups } from '../trace-reader.ts';
 
 const BUF_BYTES = 64 * 1024;
 const MAX_EVENT = 2 + 5 * 10;
@@ -46,6 +47,8 @@ export class V1Writer {
   private lastTick = 0;
   /** Events written, by wire id (named in stats.events at stop). */
   private readonly counts = new Float64Array(V1.EvCount);
+  /** Every buffer written out is one the trace reader goroutine writes to the file. */
+  readonly reader = new ReaderWakeups();
   /** A full buffer other than the CPU samples' was handed over (ReadTrace runs). */
   onHandover: (now: number) => void = () => {};
   private readonly nsPerTick: number;
@@ -95,7 +98,10 @@ export class V1Writer {
   }
 
   private flush(b: Buf, now: number, handover: boolean): void {
-    if (b.used) this.out(b.tb.bytes().slice());
+    if (b.used) {
+      this.out(b.tb.bytes().slice());
+      this.reader.bufferOut();
+    }
     b.used = false;
     // Handing over a full buffer is when ReadTrace runs, and it drains the CPU samples first.
     if (handover) this.onHandover(now);

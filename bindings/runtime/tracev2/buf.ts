@@ -26,6 +26,7 @@ import { TraceBuf } from '../../core/tracebuf.ts';
 import * as V2 from '../../formats/v2/index.ts';
 import { NS_PER_TICK, type TraceSink } from '../tracer.ts';
 import type { TraceV2 } from '../tracev2.ts';
+import { ReaderWakeups } from '../trace-reader.ts';
 
 const { batchHeaderSize, writeBatchHeader } = V2;
 
@@ -53,6 +54,8 @@ export class BatchWriter {
   /** Output: generation being written to the sink, and later generations' finished batches. */
   private outGen = 1;
   private readonly queued = new Map<number, Uint8Array[]>();
+  /** Every batch written out is one the trace reader goroutine writes to the file. */
+  readonly reader = new ReaderWakeups();
 
   constructor(
     private readonly t: TraceV2,
@@ -103,6 +106,7 @@ export class BatchWriter {
     all.set(payload, hdr.length);
     this.t.stats.batches++;
     this.out(gen, all);
+    this.reader.bufferOut();
   }
 
   private newTB(): TraceBuf {

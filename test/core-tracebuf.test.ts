@@ -130,6 +130,46 @@ describe('traceBuf', () => {
     expect(full.lastTs).toBe(0);
   });
 
+  it('encodes timed events in TS (timedEvent, timedN) to the core function\'s exact bytes, full or not', () => {
+    // The same random events through the TS fast paths and through traceBufTimedEvent itself,
+    // into buffers small enough to fill: equal bytes, lengths, last timestamps and verdicts.
+    const r = new Rand(7);
+    const pick = (): number => {
+      switch (r.int(0, 5)) {
+        case 0: return r.int(0, 127);
+        case 1: return r.int(128, 2 ** 31 - 1);
+        case 2: return 2 ** 31 + r.int(0, 2 ** 31);
+        case 3: return Math.floor(r.float() * 2 ** 53);
+        case 4: return -r.int(1, 5); // not a uvarint: the core's two's-complement words
+        default: return r.int(0, 1000) + 0.5; // fractional: the core truncates
+      }
+    };
+    const viaCore = (tb: TraceBuf, head: number, len: boolean, ts: number, min: number, args: number[]) => {
+      const p = core.mem.alloc(8 * args.length + 8, 8);
+      args.forEach((v, i) => core.mem.setWord(p + 8 * i, v));
+      return core.exports.traceBufTimedEvent(tb.addr, head, len ? 1 : 0, ts, min, p, args.length) >= 0;
+    };
+    const a = TraceBuf.create(core, 200);
+    const b = TraceBuf.create(core, 200);
+    const c = TraceBuf.create(core, 200);
+    let ts = 2 ** 40;
+    for (let i = 0; i < 3000; i++) {
+      const n = r.int(0, 4);
+      const args = Array.from({ length: n }, pick);
+      const head = r.int(0, 255);
+      const len = n >= 3;
+      ts += r.int(-3, 100_000);
+      const min = r.int(0, 1);
+      const want = viaCore(a, head, len, ts, min, args);
+      expect(b.timedEvent(head, len, ts, min, args)).toBe(want);
+      expect(c.timedN(head, len, ts, min, n, args[0] ?? 0, args[1] ?? 0, args[2] ?? 0, args[3] ?? 0)).toBe(want);
+      expect([b.length, b.lastTs, c.length, c.lastTs]).toEqual([a.length, a.lastTs, a.length, a.lastTs]);
+      expect(Array.from(b.bytes())).toEqual(Array.from(a.bytes()));
+      expect(Array.from(c.bytes())).toEqual(Array.from(a.bytes()));
+      if (!want) [a, b, c].forEach((t) => t.reset());
+    }
+  });
+
   it('keeps its owner\'s last timestamp for time diffs', () => {
     const tb = TraceBuf.create(core, 64);
     expect(tb.lastTs).toBe(0);

@@ -33,7 +33,8 @@ beforeAll(async () => {
       go: '1.23',
       duration: '400ms',
       gomaxprocs: 4,
-      profile: { hz: 500, profBuf: { words: 256 }, readEvery: '50ms' },
+      // A 1ms kernel tick (HZ=1000): 500 Hz per busy thread; at 4ms it would be 250.
+      profile: { hz: 500, tick: '1ms', profBuf: { words: 256 }, readEvery: '50ms' },
       trace: { period: '200ms' },
       goroutines: [
         { name: 'spin', count: 3, labels: { kind: 'spin' }, program: [{ loop: [{ compute: spin, for: '3ms' }] }] },

@@ -48,7 +48,7 @@ describe('progress guard', () => {
   });
 
   it('limits.goroutines sets the bound; a bad value names the field', () => {
-    const e = stall({ duration: '100ms', limits: { goroutines: 50 }, goroutines: [{ name: 'w', program: [{ sleep: '1ms' }] }, { name: 'spawner', program: [{ loop: [{ spawn: 'w', count: 10 }, { sleep: '10us' }] }] }] });
+    const e = stall({ duration: '100ms', limits: { goroutines: 50 }, goroutines: [{ name: 'w', program: [{ sleep: '1ms' }] }, { name: 'spawner', program: [{ loop: [{ spawn: 'w', count: 10 }, { compute: [{ func: 'main.spawner', file: '/app/main.go', line: 9 }], for: '10us' }] }] }] });
     expect([e.goroutine, e.step]).toEqual(['goroutines[1] "spawner"', 'program[0].loop[0]']);
     expect(e.message).toMatch(/^more than 50 live goroutines at /);
     expect(() => simulate({ limits: { goroutines: 0 }, goroutines: [{ name: 'w', program: [{ sleep: '1ms' }] }] })).toThrow(/limits\.goroutines: must be between 1 and 10000000, got 0/);

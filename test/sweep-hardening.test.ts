@@ -288,6 +288,31 @@ describe('jobs and the pool', () => {
     await sweep(grid, { outDir: one, jobs: 1, ...quiet });
     expect(rowsOf(one)).toEqual(rows);
   }, 120_000);
+  it('keeps its workers for the whole sweep: each worker thread pays its start-up and JIT warm-up once', async () => {
+    // A worker per run (tinypool's isolateWorkers) would start 20 threads here.
+    const grid = { base: base('1ms'), axes: { gomaxprocs: [1, 2, 3, 4] }, seeds: [1, 2, 3, 4, 5] };
+    const jobs = Math.min(2, availableParallelism());
+    const threads: number[] = [];
+    let tap: BroadcastChannel | undefined;
+    let all!: () => void;
+    const announced = new Promise<void>((resolve) => (all = resolve));
+    const run = Tinypool.prototype.run;
+    vi.spyOn(Tinypool.prototype, 'run').mockImplementation(function (this: Tinypool, task: SweepTask, o) {
+      tap ??= Object.assign(new BroadcastChannel(task.started!), {
+        onmessage: (ev: unknown) => {
+          threads.push((ev as { data: RunStarted }).data.threadId);
+          if (threads.length === 20) all();
+        },
+      });
+      return run.call(this, task, o);
+    });
+    const r = await sweep(grid, { outDir: tmp(), jobs, ...quiet });
+    await announced; // the announcements travel apart from the rows
+    tap!.close();
+    expect([r.total, r.failed, threads.length]).toEqual([20, 0, 20]);
+    expect(new Set(threads).size).toBeLessThanOrEqual(jobs);
+  }, 60_000);
+
   it('starts no run more than AHEAD_PER_JOB×jobs past the first unwritten row (one slow run holds back little)', async () => {
     const jobs = Math.min(2, availableParallelism());
     const ahead = AHEAD_PER_JOB * jobs;

@@ -338,8 +338,9 @@ describe('no sample left behind (seed 001)', () => {
     expect(validateV2(r1.trace)).toBeNull();
     const c1 = r1.stats.cpuSamples;
     const c2 = r2.stats.cpuSamples;
-    // Same program, same signals: only the tracer's buffering differs.
-    expect(c1.taken).toBe(c2.taken);
+    // Same program: only the tracer's buffering differs, and with it the trace reader
+    // goroutine's write(2)s (one per buffer handed over), so the signals nearly agree.
+    expect(Math.abs(c1.taken - c2.taken)).toBeLessThanOrEqual(0.01 * c2.taken);
     expect(c1.lostAtStop).toBeGreaterThan(0);
     expect(c1.misplaced).toBeGreaterThan(0);
     expect(c1.inTrace + c1.overflowed + c1.lostAtStop).toBe(c1.taken);

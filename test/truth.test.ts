@@ -84,7 +84,7 @@ describe('truth.pprof', () => {
     const key = (x: { funcs: string[]; labels: string }) => `${x.funcs.join(';')}|${x.labels}`;
     const t = new Map(rows(truth).map((x) => [key(x), x.ns]));
     const sampled = rows(cpu).filter((x) => x.funcs[0] !== 'runtime/pprof.lostProfileEvent');
-    expect(sampled.length).toBeGreaterThan(5);
+    expect(sampled.length).toBeGreaterThanOrEqual(5);
     for (const x of sampled) expect(t.get(key(x)), key(x)).toBeGreaterThan(0);
     // g0 work on behalf of a goroutine carries its labels: gosched_m for the yielder, GC
     // assists and the stop-the-world on the systemstack for the allocator (gcStart's, and

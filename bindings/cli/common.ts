@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { interruptedLine, yieldToLoop } from '../app/interrupt.ts';
+import { parseGoDuration } from '../scenario/duration.ts';
 
 export { interruptedLine, yieldToLoop };
 
@@ -126,6 +127,33 @@ export function fail(code: number, msg: string): never {
 /** A usage error of `cmd`: the message, then the command's usage; exit 2. */
 export function usageFail(cmd: string, msg: string): never {
   fail(EXIT.usage, `${cmd}: ${msg}\n\n${USAGES[cmd]}`);
+}
+
+// ---- flags that sweep and worker share --------------------------------------------------------
+
+/** --jobs: a positive integer (undefined: not given). */
+export function jobsFlag(cmd: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) usageFail(cmd, `--jobs: must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+/** A duration flag such as --run-timeout: a positive Go duration, in whole ms (at least minMs). */
+export function durationFlag(cmd: string, flag: string, text: string | undefined, minMs = 1): number | undefined {
+  if (text === undefined) return undefined;
+  const d = parseGoDuration(text);
+  if (!d.ok || d.ns <= 0n) usageFail(cmd, `${flag}: must be a positive duration such as "30s" or "2m", got "${text}"`);
+  const ms = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
+  if (ms < minMs) usageFail(cmd, `${flag}: must be at least ${minMs / 1000}s, got "${text}"`);
+  return ms;
+}
+
+/** --run-memory: a whole number of MB, at least minMb. */
+export function memoryFlag(cmd: string, text: string | undefined, minMb: number): number | undefined {
+  if (text === undefined) return undefined;
+  const mb = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(mb) || mb < minMb) usageFail(cmd, `--run-memory: must be a whole number of MB, at least ${minMb}, got "${text}"`);
+  return mb;
 }
 
 /** Whether the arguments ask for help (before any "--"): it wins over every other word. */

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MIN_RUN_MEMORY_MB, sweep, type SweepOptions } from '../app/sweep.ts';
 import { GridError, expandGrid, parseGrid } from '../app/sweep-grid.ts';
-import { parseGoDuration } from '../scenario/duration.ts';
-import { EXIT, commandHelp, fail, usageFail, wantsHelp } from './common.ts';
+import { EXIT, commandHelp, durationFlag, fail, jobsFlag, memoryFlag, usageFail, wantsHelp } from './common.ts';
 import { makeDirs, outputError, reason } from '../app/files.ts';
 
 
@@ -61,24 +60,9 @@ export async function sweepCmd(args: string[]): Promise<void> {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) usageFail('sweep', `takes one grid file, got ${positionals.length}`);
   const file = positionals[0];
-  let jobs: number | undefined;
-  if (values.jobs !== undefined) {
-    if (!/^[1-9]\d*$/.test(values.jobs)) usageFail('sweep', `--jobs: must be a positive integer, got "${values.jobs}"`);
-    jobs = Number(values.jobs);
-  }
-  let runTimeoutMs: number | undefined;
-  if (values['run-timeout'] !== undefined) {
-    const d = parseGoDuration(values['run-timeout']);
-    if (!d.ok || d.ns <= 0n) usageFail('sweep', `--run-timeout: must be a positive duration such as "30s" or "2m", got "${values['run-timeout']}"`);
-    runTimeoutMs = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
-  }
-  let runMemoryMb: number | undefined;
-  if (values['run-memory'] !== undefined) {
-    runMemoryMb = Number(values['run-memory']);
-    if (!/^\d+$/.test(values['run-memory']) || !Number.isSafeInteger(runMemoryMb) || runMemoryMb < MIN_RUN_MEMORY_MB) {
-      usageFail('sweep', `--run-memory: must be a whole number of MB, at least ${MIN_RUN_MEMORY_MB}, got "${values['run-memory']}"`);
-    }
-  }
+  const jobs = jobsFlag('sweep', values.jobs);
+  const runTimeoutMs = durationFlag('sweep', '--run-timeout', values['run-timeout']);
+  const runMemoryMb = memoryFlag('sweep', values['run-memory'], MIN_RUN_MEMORY_MB);
   if (values.out === '') usageFail('sweep', '-o: empty directory name');
   // --queue: the runs go to `gotracesim worker` processes through Redis; the per-run limits
   // and the threads are the workers' own.
@@ -94,12 +78,7 @@ export async function sweepCmd(args: string[]): Promise<void> {
     attempts = Number(values.attempts);
     if (!/^[1-9]\d*$/.test(values.attempts) || attempts > 100) usageFail('sweep', `--attempts: must be an integer from 1 to 100, got "${values.attempts}"`);
   }
-  let redisTimeoutMs: number | undefined;
-  if (values['redis-timeout'] !== undefined) {
-    const d = parseGoDuration(values['redis-timeout']);
-    if (!d.ok || d.ns <= 0n) usageFail('sweep', `--redis-timeout: must be a positive duration such as "30s" or "2m", got "${values['redis-timeout']}"`);
-    redisTimeoutMs = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
-  }
+  const redisTimeoutMs = durationFlag('sweep', '--redis-timeout', values['redis-timeout']);
   let queue: import('../app/queue.ts').RedisTarget | undefined;
   if (queued) {
     const { QueueError, parseRedisUrl } = await import('../app/queue.ts');

@@ -8,8 +8,7 @@
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 import { MIN_RUN_MEMORY_MB } from '../app/sweep.ts';
-import { parseGoDuration } from '../scenario/duration.ts';
-import { EXIT, commandHelp, fail, usageFail, wantsHelp } from './common.ts';
+import { EXIT, commandHelp, durationFlag, fail, jobsFlag, memoryFlag, usageFail, wantsHelp } from './common.ts';
 
 export async function workerCmd(args: string[]): Promise<void> {
   if (wantsHelp(args)) {
@@ -34,28 +33,10 @@ export async function workerCmd(args: string[]): Promise<void> {
   }
   const { values, positionals } = parsed;
   if (positionals.length !== 1) usageFail('worker', `takes one Redis URL (redis://HOST:PORT[/DB]), got ${positionals.length} arguments`);
-  let jobs: number | undefined;
-  if (values.jobs !== undefined) {
-    if (!/^[1-9]\d*$/.test(values.jobs)) usageFail('worker', `--jobs: must be a positive integer, got "${values.jobs}"`);
-    jobs = Number(values.jobs);
-  }
-  const duration = (flag: string, text: string | undefined, min = 1): number | undefined => {
-    if (text === undefined) return undefined;
-    const d = parseGoDuration(text);
-    if (!d.ok || d.ns <= 0n) usageFail('worker', `${flag}: must be a positive duration such as "30s" or "2m", got "${text}"`);
-    const ms = Math.max(1, Math.ceil(Number(d.ns) / 1e6));
-    if (ms < min) usageFail('worker', `${flag}: must be at least ${min / 1000}s, got "${text}"`);
-    return ms;
-  };
-  const runTimeoutMs = duration('--run-timeout', values['run-timeout']);
-  const stallTimeoutMs = duration('--stall-timeout', values['stall-timeout'], 1000);
-  let runMemoryMb: number | undefined;
-  if (values['run-memory'] !== undefined) {
-    runMemoryMb = Number(values['run-memory']);
-    if (!/^\d+$/.test(values['run-memory']) || !Number.isSafeInteger(runMemoryMb) || runMemoryMb < MIN_RUN_MEMORY_MB) {
-      usageFail('worker', `--run-memory: must be a whole number of MB, at least ${MIN_RUN_MEMORY_MB}, got "${values['run-memory']}"`);
-    }
-  }
+  const jobs = jobsFlag('worker', values.jobs);
+  const runTimeoutMs = durationFlag('worker', '--run-timeout', values['run-timeout']);
+  const stallTimeoutMs = durationFlag('worker', '--stall-timeout', values['stall-timeout'], 1000);
+  const runMemoryMb = memoryFlag('worker', values['run-memory'], MIN_RUN_MEMORY_MB);
   const { QueueError, parseRedisUrl } = await import('../app/queue.ts');
   let target;
   try {

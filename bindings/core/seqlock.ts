@@ -3,7 +3,9 @@
 //   addr            u32 × nM   the words (assembly/seqlock.ts: odd = inside the tracer)
 //   snap            u32 × nM   the advancer's snapshot (owned by the advancing thread)
 //
-// Each M touches only its own word (begin/end); the advancer reads all of them.
+// Each M touches only its own word (begin/end); the advancer reads all of them. begin and end
+// are the core's seqlockBegin/seqlockEnd done here on the same words (an atomic add), since
+// the tracer takes one per event and a call into the core costs more than the add.
 
 import type { Core } from './wasm.ts';
 
@@ -33,17 +35,19 @@ export class Seqlocks {
   /** traceAcquire: enter M m's critical section. Throws if m already holds it. */
   begin(m: number): number {
     this.check(m);
-    const v = this.core.exports.seqlockBegin(this.addr, m);
-    if (v === 0) throw new Error(`seqlock: M ${m} is already inside its critical section`);
-    return v >>> 0;
+    const i = (this.addr >>> 2) + m;
+    const v = (Atomics.add(this.core.mem.u32, i, 1) + 1) >>> 0;
+    if ((v & 1) === 0) throw new Error(`seqlock: M ${m} is already inside its critical section`);
+    return v;
   }
 
   /** traceRelease: leave it. Throws if m did not hold it. */
   end(m: number): number {
     this.check(m);
-    const v = this.core.exports.seqlockEnd(this.addr, m);
-    if (v === 1) throw new Error(`seqlock: M ${m} is not inside a critical section`);
-    return v >>> 0;
+    const i = (this.addr >>> 2) + m;
+    const v = (Atomics.add(this.core.mem.u32, i, 1) + 1) >>> 0;
+    if ((v & 1) !== 0) throw new Error(`seqlock: M ${m} is not inside a critical section`);
+    return v;
   }
 
   held(m: number): boolean {

@@ -35,6 +35,10 @@ import { goStartFrame, type Tracer, type TraceSink, type TraceStats } from './tr
 import { ProcessIdentity } from './process.ts';
 import { V1_VERSION_OF } from '../formats/version.ts';
 
+// Local bindings of the spec's constants (module namespace reads are slow on the hot path).
+const { EvGCMarkAssistDone, EvGCMarkAssistStart, EvGoEnd, EvGoPreempt, EvGoSched, EvGoStart, EvGoStartLabel } = V1;
+const { EvGoSysBlock, EvGoSysCall, EvGoSysExit, EvGoUnblock, EvHeapAlloc, EvHeapGoal, EvProcStart, EvProcStop } = V1;
+
 const MARK_WORKER_LABELS = ['Not worker', 'GC (dedicated)', 'GC (fractional)', 'GC (idle)'];
 
 /** gopark's trace event by wait ('gcassist': gcParkAssist). */
@@ -232,18 +236,18 @@ export class TraceV1 implements Tracer {
   }
 
   procStart(p: P, m: M, now: number): void {
-    this.ev(this.bufOf(p), V1.EvProcStart, now, [this.threadId(m.id)]);
+    this.w.evN(this.bufOf(p), EvProcStart, now, 1, this.threadId(m.id), 0, 0);
   }
 
   procStop(p: P, _m: M, now: number): void {
-    this.ev(this.bufOf(p), V1.EvProcStop, now, []);
+    this.w.evN(this.bufOf(p), EvProcStop, now, 0, 0, 0, 0);
   }
 
   /** retake / stopTheWorld / entersyscall_gcwait take a P from a syscall: GoSysBlock, ProcStop. */
   private sysBlock(p: P, now: number): void {
     const b = this.bufOf(p);
-    this.ev(b, V1.EvGoSysBlock, now, []);
-    this.ev(b, V1.EvProcStop, now, []);
+    this.w.evN(b, EvGoSysBlock, now, 0, 0, 0, 0);
+    this.w.evN(b, EvProcStop, now, 0, 0, 0, 0);
   }
 
   procSteal(p: P, _owner: M | null, now: number): void {
@@ -269,12 +273,12 @@ export class TraceV1 implements Tracer {
     if (g.sysexitAt >= 0) {
       // The syscall exit the G could not trace without a P, with its real time.
       g.tseq++;
-      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.w.ticks(g.sysexitAt)]);
+      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, this.w.ticks(g.sysexitAt));
       g.sysexitAt = -1;
     }
     g.tseq++;
-    if (g.system) this.ev(b, V1.EvGoStartLabel, now, [g.id, g.tseq, this.labelIds[g.markMode || 1]]);
-    else this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
+    if (g.system) this.w.evN(b, EvGoStartLabel, now, 3, g.id, g.tseq, this.labelIds[g.markMode || 1]);
+    else this.w.evN(b, EvGoStart, now, 2, g.id, g.tseq, 0);
     if (this.pendingGomaxprocs) {
       this.pendingGomaxprocs = false;
       this.ev(b, V1.EvGomaxprocs, now, [this.sc.gomaxprocs], g.userStack);
@@ -282,25 +286,25 @@ export class TraceV1 implements Tracer {
   }
 
   goEnd(_g: G, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGoEnd, now, []);
+    this.w.evN(this.bufOf(m.p), EvGoEnd, now, 0, 0, 0, 0);
   }
 
   goSched(g: G, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGoSched, now, [], g.userStack);
+    this.w.evN(this.bufOf(m.p), EvGoSched, now, 0, 0, 0, 0, g.userStack);
   }
 
   goPreempt(g: G, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGoPreempt, now, [], g.userStack);
+    this.w.evN(this.bufOf(m.p), EvGoPreempt, now, 0, 0, 0, 0, g.userStack);
   }
 
   goBlock(g: G, why: BlockKind, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), BLOCK_EVENTS[why], now, [], g.system ? undefined : g.userStack);
+    this.w.evN(this.bufOf(m.p), BLOCK_EVENTS[why], now, 0, 0, 0, 0, g.system ? undefined : g.userStack);
   }
 
   goUnblock(g: G, by: M | null, p: P | null, now: number): void {
     g.tseq++;
     const on = p && p.status === PStatus.Running ? p : by?.p ?? this.anyRunningP();
-    this.ev(this.bufOf(on), V1.EvGoUnblock, now, [g.id, g.tseq], by?.curg ? by.curg.userStack : undefined);
+    this.w.evN(this.bufOf(on), EvGoUnblock, now, 2, g.id, g.tseq, 0, by?.curg ? by.curg.userStack : undefined);
   }
 
   private anyRunningP(): P | null {
@@ -309,7 +313,7 @@ export class TraceV1 implements Tracer {
   }
 
   goSysCall(g: G, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvGoSysCall, now, [], g.userStack);
+    this.w.evN(this.bufOf(m.p), EvGoSysCall, now, 0, 0, 0, 0, g.userStack);
   }
 
   goSysExit(g: G, m: M, lostP: boolean, now: number): void {
@@ -318,26 +322,26 @@ export class TraceV1 implements Tracer {
       // exitsyscallfast_pidle: GoSysExit on the new P, then the goroutine starts there.
       const b = this.bufOf(m.p);
       g.tseq++;
-      this.ev(b, V1.EvGoSysExit, now, [g.id, g.tseq, this.w.ticks(now)]);
+      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, this.w.ticks(now));
       g.tseq++;
-      this.ev(b, V1.EvGoStart, now, [g.id, g.tseq]);
+      this.w.evN(b, EvGoStart, now, 2, g.id, g.tseq, 0);
     } else {
       g.sysexitAt = now; // exitsyscall0: traced by execute() when it next runs
     }
   }
 
   heapAlloc(bytes: number, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvHeapAlloc, now, [bytes]);
+    this.w.evN(this.bufOf(m.p), EvHeapAlloc, now, 1, bytes, 0, 0);
   }
 
   gcAssist(g: G, start: boolean, m: M, now: number): void {
-    if (start) this.ev(this.bufOf(m.p), V1.EvGCMarkAssistStart, now, [], g.userStack);
-    else this.ev(this.bufOf(m.p), V1.EvGCMarkAssistDone, now, []);
+    if (start) this.w.evN(this.bufOf(m.p), EvGCMarkAssistStart, now, 0, 0, 0, 0, g.userStack);
+    else this.w.evN(this.bufOf(m.p), EvGCMarkAssistDone, now, 0, 0, 0, 0);
   }
 
   /** traceHeapGoal from gcControllerCommit. */
   heapGoal(bytes: number, m: M, now: number): void {
-    this.ev(this.bufOf(m.p), V1.EvHeapGoal, now, [bytes]);
+    this.w.evN(this.bufOf(m.p), EvHeapGoal, now, 1, bytes, 0, 0);
   }
 
   /** traceGCSweepStart/Done on m's P: GCSweepStart (with the sweeper's stack), GCSweepDone

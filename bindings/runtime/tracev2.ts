@@ -191,6 +191,7 @@ export class TraceV2 implements Tracer {
 
   stop(now: number): void {
     this.gens.stop(now);
+    this.w.countEvents();
   }
 
   cpuSample(m: M, gp: G | null, stack: number, now: number): void {
@@ -253,7 +254,7 @@ export class TraceV2 implements Tracer {
     let s = st.goStatus(m.id, g.id, now);
     if (s.status === GoWaiting) {
       // Made runnable without a traced wakeup: trace one.
-      this.w.ev(m.id, EvGoUnblock, now, [g.id, ++s.seq, 0]);
+      this.w.evN(m.id, EvGoUnblock, now, 3, g.id, ++s.seq, 0, 0);
       s.status = GoRunnable;
     } else if (s.status === GoRunning && s.m !== m.id && s.m >= 0) {
       const other = s.m;
@@ -265,7 +266,7 @@ export class TraceV2 implements Tracer {
       st.begin(m.id, now);
       s = st.gst(g.id);
     }
-    this.w.ev(m.id, EvGoStart, now, [g.id, ++s.seq]);
+    this.w.evN(m.id, EvGoStart, now, 2, g.id, ++s.seq, 0, 0);
     s.status = GoRunning;
     s.m = m.id;
     ms.g = g.id;
@@ -276,9 +277,10 @@ export class TraceV2 implements Tracer {
     this.annot.runPending(s);
   }
 
-  private stopG(g: G, m: M, now: number, type: number, args: (number | bigint)[], status: number): void {
+  /** g stops running on m: event `type` with n (0 or 2) arguments, then g's new status. */
+  private stopG(g: G, m: M, now: number, type: number, n: number, a0: number, a1: number, status: number): void {
     const ms = this.status.begin(m.id, now);
-    this.w.ev(m.id, type, now, args);
+    this.w.evN(m.id, type, now, n, a0, a1, 0, 0);
     const s = this.status.gst(g.id);
     s.status = status;
     s.m = -1;
@@ -287,19 +289,19 @@ export class TraceV2 implements Tracer {
   }
 
   goEnd(g: G, m: M, now: number): void {
-    this.stopG(g, m, now, EvGoDestroy, [], GoRunnable);
+    this.stopG(g, m, now, EvGoDestroy, 0, 0, 0, GoRunnable);
   }
 
   goSched(g: G, m: M, now: number): void {
-    this.stopG(g, m, now, EvGoStop, [this.str('runtime.Gosched'), this.stk(g.userStack)], GoRunnable);
+    this.stopG(g, m, now, EvGoStop, 2, this.str('runtime.Gosched'), this.stk(g.userStack), GoRunnable);
   }
 
   goPreempt(g: G, m: M, now: number): void {
-    this.stopG(g, m, now, EvGoStop, [this.str('preempted'), this.stk(g.userStack)], GoRunnable);
+    this.stopG(g, m, now, EvGoStop, 2, this.str('preempted'), this.stk(g.userStack), GoRunnable);
   }
 
   goBlock(g: G, why: BlockKind, m: M, now: number): void {
-    this.stopG(g, m, now, EvGoBlock, [this.str(BLOCK_REASON[why]), this.stk(g.system ? undefined : g.userStack)], GoWaiting);
+    this.stopG(g, m, now, EvGoBlock, 2, this.str(BLOCK_REASON[why]), this.stk(g.system ? undefined : g.userStack), GoWaiting);
   }
 
   goUnblock(g: G, by: M | null, p: P | null, now: number): void {
@@ -308,7 +310,7 @@ export class TraceV2 implements Tracer {
     const mid = m ? m.id : SYSMON_M;
     this.status.begin(mid, now);
     const s = this.status.goStatus(mid, g.id, now);
-    this.w.ev(mid, EvGoUnblock, now, [g.id, ++s.seq, this.stk(by?.curg && !by.curg.system ? by.curg.userStack : undefined)]);
+    this.w.evN(mid, EvGoUnblock, now, 3, g.id, ++s.seq, this.stk(by?.curg && !by.curg.system ? by.curg.userStack : undefined), 0);
     s.status = GoRunnable;
   }
 
@@ -316,7 +318,7 @@ export class TraceV2 implements Tracer {
 
   heapAlloc(bytes: number, m: M, now: number): void {
     this.status.begin(m.id, now);
-    this.w.ev(m.id, EvHeapAlloc, now, [bytes]);
+    this.w.evN(m.id, EvHeapAlloc, now, 1, bytes, 0, 0, 0);
   }
 
   gcAssist(g: G, start: boolean, m: M, now: number): void {

@@ -13,8 +13,9 @@
 // charges exactly what the kernel charges (userNs + sysNs), so per thread and in total the
 // truth equals the OS CPU time.
 //
-// Layout: one Map from key = tag × STACK_SPAN + stack id to ns, in order of first charge
-// (deterministic: the profile's samples come out in that order). The profile is laid out by a
+// Layout: one Map from key = tag × STACK_SPAN + stack id to an index in an array of ns, in
+// order of first charge (deterministic: the profile's samples come out in that order); the
+// labels at a stretch's start are kept on the thread (truthTag). The profile is laid out by a
 // sibling of the CPU profile's ProfileBuilder (same symbolizer, labels, mapping file, start
 // time, sample and period types): values are [round(ns / period), ns], i.e. the samples a
 // perfect profiler would have taken, and the exact CPU ns.
@@ -29,22 +30,28 @@ import type { ProfileBuilder } from './pprof-builder.ts';
 const STACK_SPAN = 0x200000;
 
 export class TruthProfile {
-  private readonly ns = new Map<number, number>();
-  /** Per thread: the pprof tag of its curg when its current stretch began. */
-  private readonly tagAtStart = new Map<Thread, number>();
+  /** key → index in `acc`, in order of first charge. */
+  private readonly index = new Map<number, number>();
+  /** ns charged per key, by index. */
+  private acc: number[] = [];
   private totalNs = 0;
 
   constructor(private readonly symtab: Symtab) {}
 
-  /** The kernel's onAct hook: charge the stretch that ends, note the labels of the next. */
+  /** The kernel's onAct hook: charge the stretch that ends, note the labels of the next (in
+   *  t.truthTag: the pprof tag of its curg when the stretch began). */
   readonly onAct = (t: Thread, ns: number): void => {
     if (ns > 0) {
-      const key = (this.tagAtStart.get(t) ?? 0) * STACK_SPAN + t.stack;
-      this.ns.set(key, (this.ns.get(key) ?? 0) + ns);
+      const key = t.truthTag * STACK_SPAN + t.stack;
+      const i = this.index.get(key);
+      if (i === undefined) {
+        this.index.set(key, this.acc.length);
+        this.acc.push(0 + ns);
+      } else this.acc[i] += ns;
       this.totalNs += ns;
     }
-    const curg = 'curg' in t ? t.curg : null;
-    this.tagAtStart.set(t, curg ? curg.tag : 0);
+    const curg = t.curg;
+    t.truthTag = curg !== null ? curg.tag : 0;
   };
 
   /** CPU ns charged so far, all threads. */
@@ -54,7 +61,7 @@ export class TruthProfile {
 
   /** Distinct (stack, labels) entries so far. */
   get entries(): number {
-    return this.ns.size;
+    return this.index.size;
   }
 
   /** truth.pprof's Profile: laid out by a sibling of `cpu` (the CPU profile's builder), the
@@ -63,7 +70,8 @@ export class TruthProfile {
     const b = cpu.sibling();
     b.addCPUData([3, 0, hz], [0]);
     const period = b.period;
-    for (const [key, ns] of this.ns) {
+    for (const [key, i] of this.index) {
+      const ns = this.acc[i];
       const stack = key % STACK_SPAN;
       const tag = (key - stack) / STACK_SPAN;
       const pcs = this.symtab.stacks[stack].map((f) => this.symtab.pcOf(f) + 1);

@@ -16,8 +16,9 @@ export class Jitter {
   private readonly sigma: number;
   private readonly halfVar: number;
   private readonly on: boolean;
-  /** Box-Muller yields two normals; the second waits here for the next draw. */
-  private spare = NaN;
+  /** Box-Muller yields two normals; the second waits here for the next draw (hasSpare). */
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(
     spec: RJitter,
@@ -37,15 +38,15 @@ export class Jitter {
   }
 
   private normal(): number {
-    if (!Number.isNaN(this.spare)) {
-      const z = this.spare;
-      this.spare = NaN;
-      return z;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     // 1 - float() is in (0, 1]: the logarithm stays finite.
     const r = Math.sqrt(-2 * Math.log(1 - this.rand.float()));
     const a = 2 * Math.PI * this.rand.float();
     this.spare = r * Math.sin(a);
+    this.hasSpare = true;
     return r * Math.cos(a);
   }
 }

@@ -4,9 +4,16 @@
 // - CPU time advances only while a thread's activity is on CPU; every activity change goes
 //   through setAct, which charges the elapsed time to user or system time.
 // - Per-thread timers (timer_create on CLOCK_THREAD_CPUTIME_ID, SIGEV_THREAD_ID): each armed
-//   thread expires whenever its own CPU time crosses the next multiple of the period; the
-//   signal goes to that thread. An expiry event is scheduled whenever the thread goes on CPU
-//   and dropped (epoch mismatch) when it goes off CPU before reaching it.
+//   thread's timer expires when its own CPU time crosses the next multiple of the period, but
+//   Linux checks CPU-time timers only in the tick (run_posix_cpu_timers, for the thread on
+//   that CPU): the signal goes to the thread at the first tick (a multiple of tickNs) at or
+//   after the crossing that finds it on CPU, and the expiry moves past the thread's CPU time by
+//   whole periods, the ones skipped being overruns with no signal. A busy thread loses nothing
+//   when the period is longer than the tick (a signal up to a tick late); a thread running in
+//   short bursts waits for a tick to land inside one, and loses periods that pass meanwhile;
+//   a period shorter than the tick gives one signal per tick at most (measured here: 1000 Hz
+//   on one busy thread gives 249 samples a second, HZ=250). A check event is scheduled
+//   whenever the thread goes on CPU and dropped (epoch mismatch) when it goes off CPU first.
 // - setitimer(ITIMER_PROF): the process CPU clock is checked only on the kernel tick; when it
 //   has passed the expiry, one SIGPROF goes to a thread running at that tick and the expiry
 //   moves by one period. A backlog never yields more than one signal per tick, which is the
@@ -24,18 +31,16 @@ export const EV_THREAD_TIMER = 100;
 export const EV_TICK = 101;
 
 const onCpu = (a: Act) => a >= Act.User;
-const isSys = (a: Act) => a === Act.SyscallCPU;
 
 export class Kernel {
   /** Process CPU clock = base + running * (now - since). */
   private procBase = 0;
   private procSince = 0;
+  /** Threads on CPU; each knows its index here (t.runIdx, -1 when off CPU). */
   private running: Thread[] = [];
-  private runIdx = new Map<Thread, number>();
   /** The itimer's next expiry on the process CPU clock (Infinity: disarmed). */
   private itimerNext = Infinity;
-  private tickNs = 4e6;
-  readonly stats = { ticks: 0, itimerExpiries: 0, itimerSignals: 0, timerSignals: 0, itimerNoTarget: 0 };
+  readonly stats = { ticks: 0, itimerExpiries: 0, itimerSignals: 0, timerSignals: 0, timerOverruns: 0, itimerNoTarget: 0 };
   /** Told of every activity change before it is applied, with the on-CPU ns it ends (0 when
    *  the thread was off CPU): the ground-truth profile (runtime/truth.ts) listens here. */
   onAct: ((t: Thread, ns: number) => void) | null = null;
@@ -44,6 +49,8 @@ export class Kernel {
     private readonly q: EventQueue,
     private readonly rand: Rand,
     private readonly periodNs: number,
+    /** The kernel tick (CONFIG_HZ): where CPU-time timers are checked. */
+    private tickNs: number,
     private readonly onSignal: (t: Thread, src: SignalSource, now: number) => void,
   ) {}
 
@@ -59,39 +66,43 @@ export class Kernel {
   /** Change a thread's activity at `now`, charging CPU time and keeping its timer in step. */
   setAct(t: Thread, act: Act, now: number): void {
     const was = t.act;
-    this.onAct?.(t, onCpu(was) ? now - t.since : 0);
-    if (onCpu(was)) {
-      const d = now - t.since;
-      if (isSys(was)) t.cpuSys += d;
+    const wasOn = was >= Act.User;
+    const d = wasOn ? now - t.since : 0;
+    const hook = this.onAct;
+    if (hook !== null) hook(t, d);
+    if (wasOn) {
+      if (was === Act.SyscallCPU) t.cpuSys += d;
       else t.cpuUser += d;
       // The stretch belongs to the goroutine the M was running for when it began.
-      if ('cpuG' in t && t.cpuG) t.cpuG.cpuNs += d;
+      const cg = t.cpuG;
+      if (cg !== null) cg.cpuNs += d;
     }
-    if ('curg' in t) t.cpuG = t.curg;
+    t.cpuG = t.curg;
     t.since = now;
     t.act = act;
-    const on = onCpu(act);
-    if (onCpu(was) === on) return;
-    this.procBase += this.running.length * (now - this.procSince);
+    const on = act >= Act.User;
+    if (wasOn === on) return;
+    const running = this.running;
+    this.procBase += running.length * (now - this.procSince);
     this.procSince = now;
     t.cpuEpoch++; // any pending expiry for the previous on-CPU stretch is now stale
     if (on) {
-      this.runIdx.set(t, this.running.length);
-      this.running.push(t);
+      t.runIdx = running.length;
+      running.push(t);
       this.armExpiry(t, now);
     } else {
-      const i = this.runIdx.get(t)!;
-      const last = this.running.pop()!;
+      const i = t.runIdx;
+      const last = running.pop()!;
       if (last !== t) {
-        this.running[i] = last;
-        this.runIdx.set(last, i);
+        running[i] = last;
+        last.runIdx = i;
       }
-      this.runIdx.delete(t);
+      t.runIdx = -1;
     }
   }
 
   /** Arm a per-thread timer (setThreadCPUProfiler): first expiry `first` ns of its CPU from now. */
-  armThreadTimer(t: Thread & { timerValid: boolean; timerNext: number }, first: number, now: number): void {
+  armThreadTimer(t: Thread, first: number, now: number): void {
     t.timerValid = true;
     t.timerNext = this.cpu(t, now) + first;
     if (onCpu(t.act)) {
@@ -100,16 +111,23 @@ export class Kernel {
     }
   }
 
+  /** The check of t's timer: the first tick at or after its expiry, if t stays on CPU. */
   private armExpiry(t: Thread, now: number): void {
-    if (!('timerValid' in t) || !t.timerValid) return;
-    const left = t.timerNext - this.cpu(t, now);
-    this.q.push(now + Math.max(0, left), EV_THREAD_TIMER, t, t.cpuEpoch);
+    if (!t.timerValid) return;
+    const at = now + Math.max(0, t.timerNext - this.cpu(t, now));
+    this.q.push(Math.ceil(at / this.tickNs) * this.tickNs, EV_THREAD_TIMER, t, t.cpuEpoch);
   }
 
-  /** A per-thread expiry event: deliver and re-arm one period of CPU later. */
+  /** A tick finds t on CPU past its expiry: one signal; the expiry moves past t's CPU time
+   *  (bump_cpu_timer), the periods skipped being overruns. Re-arm. */
   threadTimer(t: Thread, epoch: number, now: number): void {
-    if (t.cpuEpoch !== epoch || !('timerValid' in t) || !t.timerValid || !onCpu(t.act)) return;
+    if (t.cpuEpoch !== epoch || !t.timerValid || !onCpu(t.act)) return;
+    const cpu = this.cpu(t, now);
     t.timerNext += this.periodNs;
+    while (t.timerNext <= cpu) {
+      t.timerNext += this.periodNs;
+      this.stats.timerOverruns++;
+    }
     this.stats.timerSignals++;
     this.onSignal(t, 'timer_create', now);
     // The handler may have changed the activity (it does not here), so re-read the epoch.

@@ -99,7 +99,7 @@ export class Sched {
   ) {
     this.symtab = sc.symtab;
     this.guard = new ProgressGuard(sc.limits.goroutines);
-    this.kernel = new Kernel(this.q, rand, sc.profile.periodNs, onSignal);
+    this.kernel = new Kernel(this.q, rand, sc.profile.periodNs, sc.profile.tickNs, onSignal);
     const st = (frames: (keyof typeof RT)[]) => this.symtab.stack(frames.map((f) => RT[f]));
     this.stacks = {
       schedule: st(['schedule', 'mstart1', 'mstart0', 'mstart']),
@@ -177,45 +177,49 @@ export class Sched {
   /** Advance the clock to `until`, handling every event before it. */
   run(until: number): void {
     const q = this.q;
+    const guard = this.guard;
     while (q.peekTime() <= until) {
-      const e = q.pop()!;
-      this.now = e.t;
+      q.pop();
+      const t = q.topT;
+      const obj = q.topObj;
+      const epoch = q.topEpoch;
+      this.now = t;
       this.zeroTimeGuard = 0;
-      this.guard.event(e.t);
-      switch (e.kind) {
+      guard.event(t);
+      switch (q.topKind) {
         case Ev.M: {
-          const m = e.obj as M;
-          if (m.epoch === e.epoch) this.continueM(m);
+          const m = obj as M;
+          if (m.epoch === epoch) this.continueM(m);
           break;
         }
         case EV_THREAD_TIMER:
-          this.kernel.threadTimer(e.obj as Thread, e.epoch, this.now);
+          this.kernel.threadTimer(obj as Thread, epoch, t);
           break;
         case EV_TICK:
-          this.kernel.tick(this.now);
+          this.kernel.tick(t);
           break;
         case Ev.Sysmon:
-          this.sysmon.pass(e.epoch);
+          this.sysmon.pass(epoch);
           break;
         case Ev.Wake: {
-          const g = e.obj as G;
-          if (g.epoch === e.epoch && g.status === GStatus.Waiting) this.timers.expire(g);
+          const g = obj as G;
+          if (g.epoch === epoch && g.status === GStatus.Waiting) this.timers.expire(g);
           break;
         }
         case Ev.Call:
-          (e.obj as (now: number) => void)(this.now);
+          (obj as (now: number) => void)(t);
           break;
         case Ev.Foreign:
-          this.foreignToggle(e.obj as ForeignThread);
+          this.foreignToggle(obj as ForeignThread);
           break;
         case Ev.StwStop:
-          this.gc.stwPreempt(e.obj as M, e.epoch);
+          this.gc.stwPreempt(obj as M, epoch);
           break;
         case Ev.GcMarkDone:
           this.gc.gcMarkDone();
           break;
         case Ev.GcIdlePoll:
-          this.gc.workers.idlePoll(e.obj as G, e.epoch);
+          this.gc.workers.idlePoll(obj as G, epoch);
           break;
       }
     }

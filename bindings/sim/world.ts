@@ -156,6 +156,10 @@ export class M {
   /** Per-thread profiling timer: valid, and the thread CPU time of its next expiry. */
   timerValid = false;
   timerNext = 0;
+  /** Index in the kernel's list of threads on CPU (-1: off CPU; kernel.ts). */
+  runIdx = -1;
+  /** pprof tag of curg when the current on-CPU stretch began (runtime/truth.ts). */
+  truthTag = 0;
   /** The M's old P while in a syscall (m.oldp). */
   oldp: P | null = null;
   syscalltick = 0;
@@ -174,9 +178,17 @@ export class M {
   constructor(readonly id: number) {}
 }
 
-/** A thread with no M (created by C code): busy a fraction of the time, sampled via setitimer. */
+/** A thread with no M (created by C code): busy a fraction of the time, sampled via setitimer.
+ *  It has the fields the kernel reads on any thread (no goroutine, no per-thread timer), so
+ *  the kernel's code sees one set of fields on both kinds. */
 export class ForeignThread {
   act = Act.Idle;
+  curg: G | null = null;
+  cpuG: G | null = null;
+  timerValid = false;
+  timerNext = 0;
+  runIdx = -1;
+  truthTag = 0;
   cpuUser = 0;
   cpuSys = 0;
   since = 0;

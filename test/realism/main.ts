@@ -10,8 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { toolchain } from '../oracle/go.ts';
 import { GOMAXPROCS, NOT_MODELLED, RUN_DURATION, TOLERANCE } from './programs.ts';
 import { markdownTable, realismTable, runNotes, textTable } from './table.ts';
+import type { Measured } from './run.ts';
 
 const OUT = fileURLToPath(new URL('../../bench/results/realism.json', import.meta.url));
+
+/** What realism.json keeps of a measured side. */
+function side(m: Measured) {
+  return { cores: m.cores, spanNs: m.trace.spanNs, counts: m.trace.counts, goroutines: m.trace.goroutines, gcs: m.trace.gcs, samplesByLabel: m.profile.samplesByLabel, profileNs: m.profile.durationNs };
+}
 
 async function main(): Promise<void> {
   const markdown = process.argv.includes('--markdown');
@@ -34,12 +40,14 @@ async function main(): Promise<void> {
       cores: cpus().length,
       tolerance: TOLERANCE,
       notModelled: NOT_MODELLED,
-      runs: res.programs.map(({ program, real, sim }) => ({
+      runs: res.programs.map(({ program, reals, sim }) => ({
         program: program.name,
-        attempts: real.attempts,
-        othersCores: Number(real.othersCores!.toFixed(3)),
-        real: { cores: real.cores, spanNs: real.trace.spanNs, counts: real.trace.counts, goroutines: real.trace.goroutines, gcs: real.trace.gcs, samplesByLabel: real.profile.samplesByLabel, profileNs: real.profile.durationNs },
-        sim: { cores: sim.cores, spanNs: sim.trace.spanNs, counts: sim.trace.counts, goroutines: sim.trace.goroutines, gcs: sim.trace.gcs, samplesByLabel: sim.profile.samplesByLabel, profileNs: sim.profile.durationNs },
+        real: reals.map((real) => ({
+          attempts: real.attempts,
+          othersCores: Number(real.othersCores!.toFixed(3)),
+          ...side(real),
+        })),
+        sim: side(sim),
       })),
       rows: res.rows,
     };

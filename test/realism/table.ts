@@ -4,17 +4,26 @@
 // always come from the same code.
 //
 // Order: the real programs run first, one at a time and with nothing else of ours running (they
-// measure the machine), then the simulations. The last row checks the NOT_MODELLED list itself.
+// measure the machine), then the simulations; a program with a row outside tolerance runs for
+// real again, up to REAL_RUNS times, since a real program differs from run to run (its profile
+// writer's start falls inside the trace or before it, a few GC cycles more or less): each row
+// passes when the simulation is within tolerance of one of its real runs (compare.ts). The
+// last row checks the NOT_MODELLED list itself.
 // Who may touch: the realism test owner.
 
 import { NOT_MODELLED, PROGRAMS, type RealismProgram } from './programs.ts';
 import { buildRealism, measure, runReal, runSim, type Measured, type RunOutput } from './run.ts';
 import { compareProgram, staleNotModelled, type Row } from './compare.ts';
 import type { Toolchain } from '../oracle/go.ts';
+import { join } from 'node:path';
+
+/** Real runs of a program at most (each itself repeated while the machine is busy, run.ts). */
+export const REAL_RUNS = 3;
 
 export interface RealismResult {
   go: string;
-  programs: { program: RealismProgram; real: Measured; sim: Measured }[];
+  /** `reals`: the program's real runs, in order. */
+  programs: { program: RealismProgram; reals: Measured[]; sim: Measured }[];
   rows: Row[];
   /** NOT_MODELLED types some simulated trace has (should be empty). */
   stale: string[];
@@ -24,16 +33,25 @@ export interface RealismResult {
 export async function realismTable(tc: Toolchain, dir: string, log: (msg: string) => void = () => {}): Promise<RealismResult> {
   log(`building test/go/realism with ${tc.version}`);
   const bin = buildRealism(tc, dir);
-  const reals: RunOutput[] = [];
+  const firsts: RunOutput[] = [];
   for (const p of PROGRAMS) {
     log(`running ${p.name} (real)`);
-    reals.push(await runReal(bin, p, dir));
+    firsts.push(await runReal(bin, p, join(dir, 'run-1')));
   }
-  const programs = PROGRAMS.map((p, i) => {
+  const sims = PROGRAMS.map((p) => {
     log(`simulating ${p.name}`);
-    return { program: p, real: measure(p, reals[i]), sim: measure(p, runSim(p)) };
+    return measure(p, runSim(p));
   });
-  const rows = programs.flatMap(({ program, real, sim }) => compareProgram(program, real, sim));
+  const programs: RealismResult['programs'] = [];
+  for (const [i, p] of PROGRAMS.entries()) {
+    const reals = [measure(p, firsts[i])];
+    while (reals.length < REAL_RUNS && compareProgram(p, reals, sims[i]).some((r) => r.verdict === 'FAIL')) {
+      log(`running ${p.name} (real) again: a row is outside its tolerance`);
+      reals.push(measure(p, await runReal(bin, p, join(dir, `run-${reals.length + 1}`))));
+    }
+    programs.push({ program: p, reals, sim: sims[i] });
+  }
+  const rows = programs.flatMap(({ program, reals, sim }) => compareProgram(program, reals, sim));
   const stale = staleNotModelled(programs.map((p) => p.sim));
   rows.push({
     program: 'all',
@@ -68,9 +86,13 @@ export function markdownTable(rows: readonly Row[]): string {
   return [head, ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`)].join('\n');
 }
 
-/** One line per real run: how much of the machine it had. */
+/** One line per program: its real runs, and how much of the machine the most disturbed had. */
 export function runNotes(res: RealismResult): string {
   return res.programs
-    .map(({ program, real }) => `${program.name}: ${real.attempts} run(s), others used ${real.othersCores!.toFixed(2)} cores meanwhile`)
+    .map(({ program, reals }) => {
+      const attempts = reals.reduce((a, r) => a + (r.attempts ?? 1), 0);
+      const others = Math.max(...reals.map((r) => r.othersCores ?? 0));
+      return `${program.name}: ${reals.length} real run(s) (${attempts} made), others used at most ${others.toFixed(2)} cores meanwhile`;
+    })
     .join('; ');
 }

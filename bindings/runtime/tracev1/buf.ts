@@ -31,6 +31,8 @@ const MAX_EVENT = 2 + 5 * 10;
 const TICKS_BASE = 1_000_000;
 export const U64_MAX = (1n << 64n) - 1n;
 const HAS_STACK = V1.V1_EVENTS.map((e) => e.stack);
+// Local bindings of the spec's constants (module namespace reads are slow on the hot path).
+const { ARG_COUNT_SHIFT } = V1;
 
 export interface Buf {
   pid: number;
@@ -44,6 +46,8 @@ export class V1Writer {
   private cpuBuf: Buf | null = null;
   private readonly strings = new Map<string, number>();
   private readonly stackIds = new Map<number, number>();
+  /** stackIds by stack, for the per-event lookup (0: not yet in the table). */
+  private stackIdOf = new Int32Array(1024);
   private lastTick = 0;
   /** Events written, by wire id (named in stats.events at stop). */
   private readonly counts = new Float64Array(V1.EvCount);
@@ -140,9 +144,35 @@ export class V1Writer {
 
   stk(stack: number | undefined): number {
     if (stack === undefined) return 0;
+    if (stack < this.stackIdOf.length) {
+      const id = this.stackIdOf[stack];
+      if (id !== 0) return id;
+    }
     let id = this.stackIds.get(stack);
     if (id === undefined) this.stackIds.set(stack, (id = this.stackIds.size + 1));
+    if (stack >= this.stackIdOf.length && stack < 0x200000) {
+      const a = new Int32Array(Math.max(stack + 1, 2 * this.stackIdOf.length));
+      a.set(this.stackIdOf);
+      this.stackIdOf = a;
+    }
+    if (stack < this.stackIdOf.length) this.stackIdOf[stack] = id;
     return id;
+  }
+
+  /** ev with n (at most 3) number arguments given one by one, no array: the hot events. */
+  evN(b: Buf, ev: number, now: number, n: number, a0: number, a1: number, a2: number, stack?: number): void {
+    if (HAS_STACK[ev]) {
+      const id = this.stk(stack);
+      if (n === 0) a0 = id;
+      else if (n === 1) a1 = id;
+      else if (n === 2) a2 = id;
+      else return this.ev(b, ev, now, [a0, a1, a2], stack);
+      n++;
+    }
+    const narg = n < 3 ? n : 3;
+    this.room(b, MAX_EVENT, now);
+    b.tb.timedN(ev | (narg << ARG_COUNT_SHIFT), narg === 3, this.stamp(now), 1, n, a0, a1, a2, 0);
+    this.counts[ev]++;
   }
 
   /** Write event `ev` into b: args after the timestamp, and the stack id if the table has one. */
@@ -150,7 +180,7 @@ export class V1Writer {
     if (HAS_STACK[ev]) args.push(this.stk(stack));
     const narg = Math.min(args.length, 3);
     this.room(b, MAX_EVENT + (inline ? 10 + 3 * inline.length : 0), now);
-    b.tb.timedEvent(ev | (narg << V1.ARG_COUNT_SHIFT), narg === 3, this.stamp(now), 1, args);
+    b.tb.timedEvent(ev | (narg << ARG_COUNT_SHIFT), narg === 3, this.stamp(now), 1, args);
     if (inline !== undefined) b.tb.string(inline);
     this.counts[ev]++;
   }

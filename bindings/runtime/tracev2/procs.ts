@@ -132,12 +132,16 @@ export class ProcEvents {
   }
 
   /** The stack at entersyscall: the raw syscall on top of the step's frames. */
+  /** The stack of RT.syscall6 alone (interned at the first syscall, as it always was). */
+  private syscall6 = -1;
+
   private syscallStack(g: G): number {
     const fr = g.pc[g.pc.length - 1];
     const step = fr?.steps[fr.i];
     if (!step || step.k !== 'syscall') return g.userStack;
     const symtab = this.t.sc.symtab;
-    return symtab.concat(symtab.stack([RT.syscall6]), step.stack);
+    if (this.syscall6 < 0) this.syscall6 = symtab.stack([RT.syscall6]);
+    return symtab.concat(this.syscall6, step.stack);
   }
 
   syscallEnd(g: G, m: M, lostP: boolean, now: number): void {

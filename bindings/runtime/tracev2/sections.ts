@@ -34,8 +34,13 @@ export class Sections {
   readonly seq: Seqlocks;
   /** Release time of each slot's open section. */
   private readonly relAt = new Float64Array(SEQLOCK_SLOTS);
-  private readonly held = new Set<number>();
-  private readonly slots = new Map<number, number>();
+  /** The slots with an open section: a flag per slot, and the list of them (heldPos: where
+   *  each is in it), so the per-event check is an array load and a release a swap. */
+  private readonly heldFlag = new Uint8Array(SEQLOCK_SLOTS);
+  private readonly heldPos = new Int32Array(SEQLOCK_SLOTS);
+  private readonly heldList: number[] = [];
+  /** Slot + 1 of each real M by its id (0: none yet). */
+  private slotOf = new Int32Array(64);
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
   private csCounter = 0;
@@ -49,43 +54,62 @@ export class Sections {
   slot(mid: number): number {
     if (mid === SYSMON_M) return SYSMON_SLOT;
     if (mid === READER_M) return READER_SLOT;
-    let s = this.slots.get(mid);
-    if (s === undefined) {
-      s = this.freeSlots.pop() ?? this.nextSlot++;
-      if (s >= READER_SLOT) throw new RangeError(`tracev2: more than ${READER_SLOT} threads alive at once`);
-      this.slots.set(mid, s);
+    if (mid >= this.slotOf.length) {
+      const a = new Int32Array(Math.max(mid + 1, 2 * this.slotOf.length));
+      a.set(this.slotOf);
+      this.slotOf = a;
     }
+    const have = this.slotOf[mid];
+    if (have !== 0) return have - 1;
+    const s = this.freeSlots.pop() ?? this.nextSlot++;
+    if (s >= READER_SLOT) throw new RangeError(`tracev2: more than ${READER_SLOT} threads alive at once`);
+    this.slotOf[mid] = s + 1;
     return s;
   }
 
   /** traceAcquire on thread mid; the section is released a short modelled time later. */
   acquire(mid: number, now: number): void {
     const s = this.slot(mid);
-    if (this.held.has(s)) this.seq.end(s);
+    if (this.heldFlag[s] !== 0) this.seq.end(s);
+    else {
+      this.heldFlag[s] = 1;
+      this.heldPos[s] = this.heldList.length;
+      this.heldList.push(s);
+    }
     this.seq.begin(s);
     // A deterministic spread of section lengths, independent of the simulation's Rand.
     this.csCounter = (this.csCounter * 1103515245 + 12345) >>> 0;
     this.relAt[s] = now + CS_MIN_NS + ((this.csCounter >>> 8) % (CS_MAX_NS - CS_MIN_NS + 1));
-    this.held.add(s);
+  }
+
+  /** Slot s's section ends now. */
+  private drop(s: number): void {
+    this.seq.end(s);
+    this.heldFlag[s] = 0;
+    const list = this.heldList;
+    const i = this.heldPos[s];
+    const last = list.pop()!;
+    if (last !== s) {
+      list[i] = last;
+      this.heldPos[last] = i;
+    }
   }
 
   /** traceRelease of every section whose modelled end has passed (done lazily: the sections
    *  are only observed by an advance and by a SIGPROF, which call this first). */
   release(now: number): void {
-    for (const s of this.held) {
-      if (this.relAt[s] <= now) {
-        this.seq.end(s);
-        this.held.delete(s);
-      }
+    const list = this.heldList;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i];
+      if (this.relAt[s] <= now) this.drop(s);
     }
   }
 
   /** Release slot s's section if its end has passed; whether it is still held. */
   heldAt(s: number, now: number): boolean {
-    if (!this.held.has(s)) return false;
+    if (this.heldFlag[s] === 0) return false;
     if (this.relAt[s] <= now) {
-      this.seq.end(s);
-      this.held.delete(s);
+      this.drop(s);
       return false;
     }
     return true;
@@ -98,13 +122,10 @@ export class Sections {
 
   /** An M exits (a locked goroutine took it along): its last section ends, its slot is free. */
   threadExit(mid: number): void {
-    const s = this.slots.get(mid);
-    if (s === undefined) return;
-    if (this.held.has(s)) {
-      this.seq.end(s);
-      this.held.delete(s);
-    }
-    this.slots.delete(mid);
+    if (mid >= this.slotOf.length || this.slotOf[mid] === 0) return;
+    const s = this.slotOf[mid] - 1;
+    if (this.heldFlag[s] !== 0) this.drop(s);
+    this.slotOf[mid] = 0;
     this.freeSlots.push(s);
   }
 }

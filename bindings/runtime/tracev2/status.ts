@@ -28,6 +28,9 @@ import * as V2 from '../../formats/v2/index.ts';
 import type { TraceV2 } from '../tracev2.ts';
 import { READER_M, SYSMON_M } from './sections.ts';
 
+/** Thread ids below this have their shadows in an array too (real Ms; pseudo threads are above). */
+const SMALL_M = 65536;
+
 const { EvGCMarkAssistActive, EvGCSweepActive, EvGoStatus, EvGoStatusStack, EvProcStatus } = V2;
 const { GoRunnable, GoRunning, GoSyscall, NoThread, ProcIdle, ProcSyscall, ProcSyscallAbandoned } = V2;
 
@@ -72,14 +75,23 @@ export interface MShadow {
 export class StatusShadow {
   private readonly gs = new Map<number, GShadow>();
   private readonly ps: PShadow[] = [];
+  /** Threads in the order they first wrote (runningThread walks them in it). */
   private readonly ms = new Map<number, MShadow>();
+  /** The same shadows by id for real Ms (an array load per event). */
+  private readonly msById: (MShadow | undefined)[] = [];
   private untraced: Untraced[] = [];
 
   constructor(private readonly t: TraceV2) {}
 
   mst(mid: number): MShadow {
+    const small = mid >= 0 && mid < SMALL_M;
+    if (small) {
+      const s = this.msById[mid];
+      if (s !== undefined) return s;
+    }
     let s = this.ms.get(mid);
     if (!s) this.ms.set(mid, (s = { p: -1, g: -1 }));
+    if (small) this.msById[mid] = s;
     return s;
   }
 
@@ -123,8 +135,8 @@ export class StatusShadow {
       let st = s.status;
       // Only the bound thread may say Running/Syscall; anyone else sees an abandoned syscall.
       if (st === ProcSyscall && s.m !== mid) st = ProcSyscallAbandoned;
-      this.t.w.ev(mid, EvProcStatus, now, [pid, st]);
-      if (s.sweep) this.t.w.ev(mid, EvGCSweepActive, now, [pid]);
+      this.t.w.evN(mid, EvProcStatus, now, 2, pid, st, 0, 0);
+      if (s.sweep) this.t.w.evN(mid, EvGCSweepActive, now, 1, pid, 0, 0, 0);
       s.gen = gen;
       s.seq = 0;
     }
@@ -136,8 +148,10 @@ export class StatusShadow {
     const gen = this.t.gen;
     if (s.gen !== gen) {
       const bound = s.status === GoRunning || s.status === GoSyscall;
-      this.t.w.ev(mid, EvGoStatus, now, [gid, bound ? this.t.wireM(s.m) : NoThread, s.status]);
-      if (s.assist) this.t.w.ev(mid, EvGCMarkAssistActive, now, [gid]);
+      const wm = bound ? this.t.wireM(s.m) : NoThread;
+      if (typeof wm === 'number') this.t.w.evN(mid, EvGoStatus, now, 3, gid, wm, s.status, 0);
+      else this.t.w.ev(mid, EvGoStatus, now, [gid, wm, s.status]);
+      if (s.assist) this.t.w.evN(mid, EvGCMarkAssistActive, now, 1, gid, 0, 0, 0);
       s.gen = gen;
       s.seq = 0;
     }

@@ -147,7 +147,9 @@ export class TraceBuf {
   }
 
   /** timedEvent with its n (at most 4) arguments given one by one (a0..a3; those past n are
-   *  ignored): the tracers' per-event path, with no array to build. */
+   *  ignored): the tracers' per-event path, with no array to build. Its encoding repeats
+   *  timedEvent's on purpose: a shared helper would have to hand back three values (position,
+   *  length byte, time) per event, an object or fields written on the hottest path there is. */
   timedN(head: number, lenPrefix: boolean, ts: number, minDelta: number, n: number, a0: number, a1: number, a2: number, a3: number): boolean {
     const mem = this.core.mem;
     const u32 = mem.u32;

@@ -4,10 +4,10 @@
 //
 // Owns: the stop of the world in progress (stw), the GC cycle's phase and when its mark work
 // runs out (markEnd), the heap allocated since the last cycle, when the last cycle ended
-// (lastGC: the forced-GC clock sysmon reads), a cycle deferred behind another stop, the mark
-// assists parked for want of work; of each P, stoppedM. The background mark workers are
-// gcworkers.ts, the sweep between cycles sweep.ts; the forced GC is the forcegc goroutine's
-// (rtg.ts), readied by sysmon.
+// (lastGC: the forced-GC clock sysmon reads), a cycle deferred behind another stop; of each P,
+// stoppedM. The background mark workers are gcworkers.ts, the mark assists assist.ts, the
+// sweep between cycles sweep.ts; the forced GC is the forcegc goroutine's (rtg.ts), readied by
+// sysmon.
 // Invariants:
 // - stw is set from stopTheWorld until the initiator's work is done (startTheWorld); the model
 //   does not tell "stopping" from "stopped": meanwhile every P that comes free joins
@@ -18,16 +18,11 @@
 //   a running mark worker then stops the world for mark termination, or, with none running,
 //   the next goroutine to allocate (its assist finds no work left) or to be scheduled;
 // - one stop at a time: a cycle due during a stop starts after it (pending);
-// - an allocation during mark is charged against its goroutine's assist balance (reset each
-//   cycle); in debt, the goroutine owes at least a minimum of work (the excess is banked), and
-//   assists only for the part the workers' scan credit does not cover (gcworkers.ts
-//   stealCredit);
-// - the global mark work runs out a quarter of gc.mark before mark ends (workOut; the workers
-//   drain their own buffers meanwhile): an assist still working then parks (gcParkAssist,
-//   inside its assist range) if a worker runs; that worker's credit flush readies it
-//   ASSIST_CREDIT_NS later (gcFlushBgCredit), or else mark termination right after it stops
-//   the world (gcWakeAllAssists), onto the global queue; when it runs again its assist ends
-//   and its allocation completes;
+// - an allocation during mark may assist (assist.ts); the global mark work runs out a quarter
+//   of gc.mark before mark ends (workOut; the workers drain their own buffers meanwhile), when
+//   an assist still working parks; mark termination wakes the parked ones right after it stops
+//   the world (gcWakeAllAssists), and a goroutine back from one ends its assist as it runs
+//   (atExecute);
 // - startTheWorld gives every stopped P back (to its M, to a new M when it has work or expired
 //   timers, else idle), wakes sysmon, and calls wakep: goroutines the stop left on the global
 //   queue find an M (startTheWorldWithSema's wakep);
@@ -45,18 +40,15 @@ import type { StwReason } from './observer.ts';
 import { Cont, Ev } from './agenda.ts';
 import { Sweeper } from './sweep.ts';
 import { MarkWorkers } from './gcworkers.ts';
+import { Assists } from './assist.ts';
 import { WAKE_LATENCY_NS } from './proc.ts';
 import type { Sched } from './sched.ts';
 
 /** How long stopTheWorld takes to get every P (besides the work done while stopped). */
 const STOP_WAIT_NS = 10_000;
 /** Go 1.23 on 2–8 Ps: assists park 0.15–1ms (median 0.4ms) before mark termination, in mark
- *  phases of a median 1.5ms; a worker's credit flush readies one a median 19–39µs later. */
+ *  phases of a median 1.5ms: the global mark work runs out this share of gc.mark before the end. */
 const MARK_TAIL = 0.25;
-const ASSIST_CREDIT_NS = 20_000;
-/** gcOverAssistWork (64 KiB of scan work) as assist CPU: real Go 1.23 assists last a median
- *  51–114µs (a 64 KiB allocator on 2 Ps) and 57–76µs (an 8 KiB one on 2 and 4 Ps). */
-const OVER_ASSIST_NS = 60_000;
 
 export class GC {
   /** The stop of the world in progress: who stops it, why, and the Ps stopped so far. */
@@ -71,16 +63,16 @@ export class GC {
   private markDoneWaiting = false;
   /** When the mark work runs out (Ev.GcMarkDone is due). */
   private markEnd = 0;
-  /** Mark assists parked for want of work (work.assistQueue). */
-  private readonly assistQueue: G[] = [];
   /** When the last cycle ended (mark termination), or the program started. */
   lastGC = 0;
   readonly sweep: Sweeper;
   readonly workers: MarkWorkers;
+  readonly assists: Assists;
 
   constructor(private readonly s: Sched) {
     this.sweep = new Sweeper(s);
     this.workers = new MarkWorkers(s);
+    this.assists = new Assists(s);
   }
 
   /** The heap goal of the next cycle: the model triggers a cycle after gc.trigger bytes. */
@@ -163,16 +155,7 @@ export class GC {
       this.stopTheWorld(m, 'GC mark termination', g, gc.stwNs);
       return;
     }
-    const ns = this.phase === 'mark' && gc && gc.assistNsPerKiB > 0 ? this.assistWork(g) : 0;
-    if (ns > 0 && gc) {
-      s.obs.gcAssist(g, true, m, s.now);
-      const workOut = this.markEnd - Math.floor(gc.markNs * MARK_TAIL);
-      // The global work runs out before this assist is paid (or has run out), the rest is in a
-      // worker's hands: the assist does what is left, then parks.
-      if (s.now + ns > workOut && this.runningWorker()) s.busy(m, Act.G0, s.onBehalf(s.stacks.assist, g), true, Math.max(1, workOut - s.now), Cont.AssistPark);
-      else s.busy(m, Act.G0, s.onBehalf(s.stacks.assist, g), true, ns, Cont.Assist);
-      return;
-    }
+    if (this.phase === 'mark' && gc && gc.assistNsPerKiB > 0 && this.assists.begin(m, g, this.cycles, this.markEnd - Math.floor(gc.markNs * MARK_TAIL))) return;
     s.gor.nextStep(g);
     if (gc && this.phase === 'off' && this.heapSince >= gc.triggerBytes) {
       if (this.stw) {
@@ -187,80 +170,6 @@ export class GC {
     s.gor.runG(m, g);
   }
 
-  /** Cont.Assist: the mark assist is paid; the goroutine carries on. */
-  assistDone(m: M, g: G): void {
-    const s = this.s;
-    s.obs.gcAssist(g, false, m, s.now);
-    s.gor.nextStep(g);
-    s.gor.runG(m, g);
-  }
-
-  /** Cont.AssistPark: the assist found no more work (gcParkAssist). Mark over meanwhile: the
-   *  assist just ends; else g parks in the assist queue and M schedules. */
-  assistPark(m: M, g: G): void {
-    const s = this.s;
-    if (this.phase !== 'mark' || !this.runningWorker()) {
-      // Mark is over, or the worker that held the rest of the work is gone: nothing to wait for.
-      this.assistDone(m, g);
-      return;
-    }
-    g.status = GStatus.Waiting;
-    g.m = null;
-    g.epoch++;
-    g.assistParked = true;
-    s.obs.goBlock(g, 'gcassist', m, s.now);
-    this.assistQueue.push(g);
-    const epoch = g.epoch;
-    s.at(s.now + ASSIST_CREDIT_NS, () => this.creditWake(g, epoch));
-    s.proc.schedule(m);
-  }
-
-  /** gcFlushBgCredit: a running mark worker's credit readies the parked assist g (if none runs,
-   *  g waits for mark termination). */
-  private creditWake(g: G, epoch: number): void {
-    const s = this.s;
-    const i = this.assistQueue.indexOf(g);
-    if (i < 0 || g.epoch !== epoch || this.phase !== 'mark') return;
-    const w = this.runningWorker();
-    if (!w) return;
-    this.assistQueue.splice(i, 1);
-    s.proc.ready(g, null, w.m);
-  }
-
-  private runningWorker(): G | null {
-    for (const p of this.s.ps) if (p.gcWorker?.status === GStatus.Running) return p.gcWorker;
-    return null;
-  }
-
-  /** gcAssistAlloc's accounting: the allocation's debt goes against g's balance; in debt, g
-   *  owes at least OVER_ASSIST_NS (gcOverAssistWork: the excess is banked as balance for its next
-   *  allocations), steals what it can from the workers' scan credit and assists for the rest.
-   *  The assist work left (0: the balance or the credit paid for it). */
-  private assistWork(g: G): number {
-    if (g.gcAssistCycle !== this.cycles) {
-      g.gcAssistCycle = this.cycles;
-      g.gcAssistNs = 0;
-    }
-    g.gcAssistNs -= this.assistNs(g);
-    if (g.gcAssistNs >= 0) return 0;
-    const work = Math.max(-g.gcAssistNs, OVER_ASSIST_NS);
-    g.gcAssistNs += work;
-    return this.workers.stealCredit(work);
-  }
-
-  /** The CPU the current alloc step's assist costs. */
-  private assistNs(g: G): number {
-    const step = this.s.gor.curStep(g) as Extract<RStep, { k: 'alloc' }>;
-    return Math.ceil((step.bytes / 1024) * this.s.sc.gc!.assistNsPerKiB);
-  }
-
-  /** gcWakeAllAssists (the world is stopped for mark termination): every parked assist goes to
-   *  the global queue, readied by the stopping M. */
-  private wakeAllAssists(m: M): void {
-    for (const g of this.assistQueue) this.s.proc.ready(g, null, m);
-    this.assistQueue.length = 0;
-  }
-
   // ---- stopping the world ------------------------------------------------------------------
 
   /** stopTheWorld(reason) on m for goroutine g (null: a runtime thread), then workNs of work. */
@@ -269,7 +178,7 @@ export class GC {
     this.stw = { initiator: m, reason, stoppedP: new Set<P>() };
     s.obs.stwStart(reason, m, s.now);
     m.curg = g;
-    if (reason === 'GC mark termination') this.wakeAllAssists(m);
+    if (reason === 'GC mark termination') this.assists.wakeAll(m);
     const gcStack = reason === 'GC sweep termination' ? s.stacks.stw : reason === 'GC mark termination' ? s.stacks.markTerm : s.stacks.stwUser;
     for (const p of s.ps) {
       if (p === m.p) continue;
@@ -410,7 +319,6 @@ export class GC {
     // No worker ran (all Ps busy with locked or syscall work): the next M to schedule, or the
     // next goroutine to allocate, finishes the cycle (phase stays stw2 until then); a parked
     // assist retries at once, finds no work left and finishes it.
-    for (const g of this.assistQueue) this.s.proc.ready(g, null, null);
-    this.assistQueue.length = 0;
+    this.assists.wakeAll(null);
   }
 }

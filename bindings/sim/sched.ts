@@ -17,10 +17,11 @@
 //   syscall.ts    syscalls: entersyscall(_gcwait)/exitsyscall, handoffp;
 //   sysmon.ts     sysmon's loop: retake of Ps in syscalls (same syscalltick on two passes),
 //                 preemption of a time slice after 10ms, the forced-GC check;
-//   gc.ts         GC and stop-the-world: two pauses around a concurrent mark with mark
-//                 assists (parked when the mark work runs out), other stops (ReadMemStats...);
-//                 the sweep between cycles (sweep.ts); the background mark workers,
-//                 dedicated, fractional and idle, as mgcpacer.go splits them (gcworkers.ts);
+//   gc.ts         GC and stop-the-world: two pauses around a concurrent mark, other stops
+//                 (ReadMemStats...); mark assists against a balance and the workers' scan
+//                 credit, parked when the mark work runs out (assist.ts); the sweep between
+//                 cycles (sweep.ts); the background mark workers, dedicated, fractional and
+//                 idle, as mgcpacer.go splits them (gcworkers.ts);
 //   rtg.ts        the runtime's own goroutines (forcegc, bgsweep, bgscavenge, runfinq, the
 //                 profile writer, the trace reader...);
 //   goroutine.ts  goroutine programs: runG and the program counter, annotations, unbuffered
@@ -257,10 +258,10 @@ export class Sched {
         this.gc.mallocgcDone(m, m.curg!);
         return;
       case Cont.Assist:
-        this.gc.assistDone(m, m.curg!);
+        this.gc.assists.done(m, m.curg!);
         return;
       case Cont.AssistPark:
-        this.gc.assistPark(m, m.curg!);
+        this.gc.assists.park(m, m.curg!);
         return;
       case Cont.MarkWorker:
         this.gc.workers.fractionalDone(m, m.curg!);

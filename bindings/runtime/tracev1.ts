@@ -273,7 +273,7 @@ export class TraceV1 implements Tracer {
     if (g.sysexitAt >= 0) {
       // The syscall exit the G could not trace without a P, with its real time.
       g.tseq++;
-      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, this.w.ticks(g.sysexitAt));
+      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, g.sysexitAt);
       g.sysexitAt = -1;
     }
     g.tseq++;
@@ -322,11 +322,11 @@ export class TraceV1 implements Tracer {
       // exitsyscallfast_pidle: GoSysExit on the new P, then the goroutine starts there.
       const b = this.bufOf(m.p);
       g.tseq++;
-      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, this.w.ticks(now));
+      this.w.evN(b, EvGoSysExit, now, 3, g.id, g.tseq, this.w.exitTicks(now));
       g.tseq++;
       this.w.evN(b, EvGoStart, now, 2, g.id, g.tseq, 0);
     } else {
-      g.sysexitAt = now; // exitsyscall0: traced by execute() when it next runs
+      g.sysexitAt = this.w.exitTicks(now); // exitsyscall0: traced by execute() when it next runs
     }
   }
 

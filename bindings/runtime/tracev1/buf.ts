@@ -76,6 +76,13 @@ export class V1Writer {
     return TICKS_BASE + Math.floor(now / this.nsPerTick);
   }
 
+  /** A syscall exit's real time as ticks (sysexitticks): exitsyscall waits until its
+   *  GoSysBlock, if any, is written before it reads the clock, so it is after every tick handed
+   *  out so far (events of one instant get ticks one apart). */
+  exitTicks(now: number): number {
+    return Math.max(this.ticks(now), this.lastTick + 1);
+  }
+
   /** The tick of the next event or batch: strictly increasing across all buffers. */
   private stamp(now: number): number {
     let t = this.ticks(now);

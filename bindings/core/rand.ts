@@ -3,10 +3,9 @@
 // so a seed fixes every output byte.
 
 export class Rand {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /** xoshiro128 state a, b, c, d. Int32 slots, not number fields: half the words are outside
+   *  V8's 31-bit Smi range, and fields or feedback that first saw Smis deoptimized later. */
+  private readonly s = new Int32Array(4);
 
   constructor(seed: number) {
     let s = seed >>> 0 ^ Math.floor(seed / 4294967296) >>> 0;
@@ -17,22 +16,29 @@ export class Rand {
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
       return (z ^ (z >>> 16)) >>> 0;
     };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    const st = this.s;
+    st[0] = next();
+    st[1] = next();
+    st[2] = next();
+    st[3] = next();
   }
 
   /** Uniform u32. */
   u32(): number {
-    const r = Math.imul(this.rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = this.rotl(this.d, 11);
+    const st = this.s;
+    let a = st[0], b = st[1], c = st[2], d = st[3];
+    const r = Math.imul(this.rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = this.rotl(d, 11);
+    st[0] = a;
+    st[1] = b;
+    st[2] = c;
+    st[3] = d;
     return r;
   }
 

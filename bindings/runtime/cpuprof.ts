@@ -22,6 +22,7 @@ import { ProfileBuilder } from './pprof-builder.ts';
 import type { Profile } from '../formats/pprof.ts';
 import { ProcessIdentity } from './process.ts';
 import type { Symtab } from '../scenario/symtab.ts';
+import { objects } from '../core/packed.ts';
 
 const EXTRA_WORDS = 1000; // cpuprof.extra
 /** Most reader passes kept in readLog before neighbours are merged. */
@@ -77,7 +78,7 @@ export class CPUProfiler {
   /** One entry per reader pass (every readEvery, and the final one at stop):
    *  [time ns, words of sample records read (= the profBuf's occupancy when the reader woke,
    *  overflow records aside), writes lost to overflow since the previous pass]. */
-  readonly readLog: [number, number, number][] = [];
+  readonly readLog: [number, number, number][] = objects();
   private overflowSeen = 0;
 
   constructor(

@@ -21,6 +21,7 @@
 
 import { Profile, StringTable } from 'pprof-format';
 import type { FunctionInput, LabelInput, LocationInput, SampleInput } from 'pprof-format';
+import { objects } from '../core/packed.ts';
 
 /** One symbolized frame: what runtime.Frame gives runtime/pprof for a PC. */
 export interface SymFrame {
@@ -87,6 +88,8 @@ export const DEFAULT_LOST_PROFILE_EVENT_PC = 0x4a0200;
 /** Go links amd64 executables at 0x400000; the text mapping starts there. */
 export const TEXT_START = 0x400000;
 const PAGE = 0x1000;
+/** Stands for absent extraMappings: an array of objects, the same map as a given list. */
+const NO_MAPPINGS: readonly ExtraMapping[] = objects();
 const GOEXIT = 'runtime.goexit';
 
 interface Entry {
@@ -291,7 +294,7 @@ export class ProfileBuilder {
         }
         if (id !== 0) locationId.push(id);
       }
-      const label: LabelInput[] = [];
+      const label: LabelInput[] = objects(); // one map for empty and labelled samples
       if (e.tag !== 0) {
         const m = this.labels(e.tag);
         if (m) {
@@ -315,7 +318,7 @@ export class ProfileBuilder {
         buildId: s(this.mappingBuildID),
         hasFunctions: tried && !failed,
       },
-      ...(this.opts.extraMappings ?? []).map((m, i) => ({ id: i + 2, memoryStart: m.start, memoryLimit: m.limit, fileOffset: 0, filename: s(m.file), buildId: 0 })),
+      ...(this.opts.extraMappings ?? NO_MAPPINGS).map((m, i) => ({ id: i + 2, memoryStart: m.start, memoryLimit: m.limit, fileOffset: 0, filename: s(m.file), buildId: 0 })),
     ];
 
     return new Profile({

@@ -48,7 +48,8 @@ export class ProcessIdentity {
     while (this.tids.length <= i) {
       const last = this.tids[this.tids.length - 1];
       // Mostly consecutive; one in eight skips a few pids another process took.
-      const gap = this.rand.u32() % 8 === 0 ? 1 + (this.rand.u32() % 24) : 0;
+      // `| 0`: a remainder of a u32 above 2^30 is a heap double in V8; tids stay small integers.
+      const gap = this.rand.u32() % 8 === 0 ? (1 + (this.rand.u32() % 24)) | 0 : 0;
       this.tids.push(last + 1 + gap);
     }
     return this.tids[i];

@@ -26,15 +26,17 @@ export function profileStacks(p: Profile): StackRow[] {
   const locFuncs = new Map<number, string[]>();
   for (const l of p.location) {
     // Lines are innermost first, as the locations of a sample are leaf first.
-    const names = l.line.map((ln) => funcName.get(num(ln.functionId)) ?? '?');
+    // A loop, not map(): optimized map() returns holey arrays, a second map for readers.
+    const names: string[] = [];
+    for (const ln of l.line) names.push(funcName.get(num(ln.functionId)) ?? '?');
     locFuncs.set(num(l.id), names.length ? names : [`0x${num(l.address).toString(16)}`]);
   }
   return p.sample.map((s) => {
     const funcs: string[] = [];
     for (const id of s.locationId) funcs.push(...(locFuncs.get(num(id)) ?? ['?']));
-    const labels = s.label
-      .filter((l) => num(l.str) !== 0)
-      .map((l) => `${at(l.key)}=${at(l.str)}`)
+    const pairs: string[] = []; // a loop: see names above
+    for (const l of s.label) if (num(l.str) !== 0) pairs.push(`${at(l.key)}=${at(l.str)}`);
+    const labels = pairs
       .sort()
       .join(',');
     return { funcs, labels, ns: num(s.value[vi]) };

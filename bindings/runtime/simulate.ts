@@ -146,7 +146,7 @@ export class Simulation {
     this.sched = new Sched(sc, rand, obs, (t, src, now) => prof!.onSignal(t, src, now), tracer !== null);
     prof = this.prof = new CPUProfiler(core, sc, this.sched);
     this.truth = new TruthProfile(sc.symtab);
-    this.sched.kernel.onAct = this.truth.onAct;
+    this.sched.kernel.actObserver = this.truth;
     prof.start(0);
     if (tracer) {
       tracer.start(0);

@@ -59,7 +59,8 @@ export class TraceCPULog {
     if (!s) {
       const frames = this.symtab.stacks[stack];
       const addr = this.core.mem.alloc(Math.max(8, 8 * frames.length), 8);
-      const pcs = frames.map((f) => this.symtab.pcOf(f) + 1);
+      const pcs: number[] = []; // a loop, not map(): optimized map() returns holey arrays
+      for (const f of frames) pcs.push(this.symtab.pcOf(f) + 1);
       pcs.forEach((pc, i) => this.core.mem.setWord(addr + 8 * i, pc));
       this.byPCs.set(pcs.join(','), stack);
       s = { addr, n: frames.length };

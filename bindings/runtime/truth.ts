@@ -25,6 +25,7 @@ import type { Profile } from '../formats/pprof.ts';
 import type { Symtab } from '../scenario/symtab.ts';
 import type { Thread } from '../sim/world.ts';
 import type { ProfileBuilder } from './pprof-builder.ts';
+import { doubles } from '../core/packed.ts';
 
 /** Stack ids stay below this (symtab.concat keys stacks by the same bound). */
 const STACK_SPAN = 0x200000;
@@ -33,14 +34,14 @@ export class TruthProfile {
   /** key → index in `acc`, in order of first charge. */
   private readonly index = new Map<number, number>();
   /** ns charged per key, by index. */
-  private acc: number[] = [];
+  private acc: number[] = doubles();
   private totalNs = 0;
 
   constructor(private readonly symtab: Symtab) {}
 
   /** The kernel's onAct hook: charge the stretch that ends, note the labels of the next (in
    *  t.truthTag: the pprof tag of its curg when the stretch began). */
-  readonly onAct = (t: Thread, ns: number): void => {
+  onAct(t: Thread, ns: number): void {
     if (ns > 0) {
       const key = t.truthTag * STACK_SPAN + t.stack;
       const i = this.index.get(key);
@@ -52,7 +53,7 @@ export class TruthProfile {
     }
     const curg = t.curg;
     t.truthTag = curg !== null ? curg.tag : 0;
-  };
+  }
 
   /** CPU ns charged so far, all threads. */
   get total(): number {

@@ -32,7 +32,10 @@ export class Symtab {
 
   /** Intern a stack given leaf first; returns its id. */
   stack(frames: readonly Frame[]): number {
-    const ids = frames.map((f) => this.frame(f));
+    // A loop, not map(): map() once optimized returns holey arrays, and stacks of two element
+    // kinds made every reader of `stacks` deoptimize mid-sweep (issue 13).
+    const ids: number[] = [];
+    for (const f of frames) ids.push(this.frame(f));
     return this.stackOfIds(ids);
   }
 

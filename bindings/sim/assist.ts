@@ -20,6 +20,7 @@ import { Act, GStatus, type G, type M } from './world.ts';
 import type { RStep } from '../scenario/resolved.ts';
 import { Cont } from './agenda.ts';
 import type { Sched } from './sched.ts';
+import { objects } from '../core/packed.ts';
 
 /** A worker's credit flush readies a parked assist a median 19–39µs later (Go 1.23, 2–8 Ps). */
 const ASSIST_CREDIT_NS = 20_000;
@@ -29,7 +30,7 @@ const OVER_ASSIST_NS = 60_000;
 
 export class Assists {
   /** Mark assists parked for want of work (work.assistQueue). */
-  private readonly queue: G[] = [];
+  private readonly queue: G[] = objects();
 
   constructor(private readonly s: Sched) {}
 

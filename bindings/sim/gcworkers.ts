@@ -34,6 +34,7 @@
 import { Act, GStatus, type G, type M, type P } from './world.ts';
 import { Cont, Ev } from './agenda.ts';
 import type { Sched } from './sched.ts';
+import { objects } from '../core/packed.ts';
 
 /** mgcpacer.go's maxUtilError: rounding further off the goal than this adds fractional workers. */
 const MAX_UTIL_ERROR = 0.3;
@@ -62,7 +63,7 @@ export function markWorkerSplit(procs: number, utilization: number): { dedicated
 }
 
 export class MarkWorkers {
-  private readonly pool: G[] = [];
+  private readonly pool: G[] = objects();
   private dedicatedLeft = 0;
   private fractionalGoal = 0;
   private maxIdle = 0;

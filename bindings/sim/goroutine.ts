@@ -25,12 +25,13 @@ import type { RStep } from '../scenario/resolved.ts';
 import type { BlockKind } from './observer.ts';
 import { Cont } from './agenda.ts';
 import type { Sched } from './sched.ts';
+import { objects } from '../core/packed.ts';
 
 type AnnotationEnd = { k: 'task' | 'region'; id: number; name: string };
 
 export class Goroutines {
-  private readonly sendq: G[][] = [];
-  private readonly recvq: G[][] = [];
+  private readonly sendq: G[][] = objects();
+  private readonly recvq: G[][] = objects();
 
   constructor(private readonly s: Sched) {
     for (let c = 0; c < s.sc.channels.length; c++) {
@@ -166,7 +167,7 @@ export class Goroutines {
             this.nextStep(g);
             continue;
           }
-          g.pc.push({ steps: step.body, i: 0, left: step.times });
+          g.pc.push({ steps: step.body, i: 0, left: step.times, end: null });
           continue;
         case 'labels':
           g.tag = step.tag;

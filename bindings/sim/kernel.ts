@@ -22,6 +22,7 @@
 // at that instant is what the handler sees.
 
 import type { Rand } from '../core/rand.ts';
+import { objects } from '../core/packed.ts';
 import type { EventQueue } from './eventq.ts';
 import { Act, type Thread } from './world.ts';
 
@@ -37,13 +38,15 @@ export class Kernel {
   private procBase = 0;
   private procSince = 0;
   /** Threads on CPU; each knows its index here (t.runIdx, -1 when off CPU). */
-  private running: Thread[] = [];
+  private running: Thread[] = objects();
   /** The itimer's next expiry on the process CPU clock (Infinity: disarmed). */
   private itimerNext = Infinity;
   readonly stats = { ticks: 0, itimerExpiries: 0, itimerSignals: 0, timerSignals: 0, timerOverruns: 0, itimerNoTarget: 0 };
   /** Told of every activity change before it is applied, with the on-CPU ns it ends (0 when
-   *  the thread was off CPU): the ground-truth profile (runtime/truth.ts) listens here. */
-  onAct: ((t: Thread, ns: number) => void) | null = null;
+   *  the thread was off CPU): the ground-truth profile (runtime/truth.ts) listens here. An
+   *  object with a method, not a closure: each run's closure would be a new call target and
+   *  deoptimize setAct's callers once more per worker (issue 13). */
+  actObserver: { onAct(t: Thread, ns: number): void } | null = null;
 
   constructor(
     private readonly q: EventQueue,
@@ -68,8 +71,8 @@ export class Kernel {
     const was = t.act;
     const wasOn = was >= Act.User;
     const d = wasOn ? now - t.since : 0;
-    const hook = this.onAct;
-    if (hook !== null) hook(t, d);
+    const obs = this.actObserver;
+    if (obs !== null) obs.onAct(t, d);
     if (wasOn) {
       if (was === Act.SyscallCPU) t.cpuSys += d;
       else t.cpuUser += d;

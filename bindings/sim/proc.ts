@@ -25,15 +25,16 @@
 import { Act, GStatus, PStatus, type G, type M, type P } from './world.ts';
 import { Cont } from './agenda.ts';
 import type { Sched } from './sched.ts';
+import { objects } from '../core/packed.ts';
 
 const LOCAL_RUNQ_MAX = 256;
 /** futex wake and context switch before a started M runs. */
 export const WAKE_LATENCY_NS = 5e3;
 
 export class Proc {
-  idleP: P[] = [];
-  private idleM: M[] = [];
-  private globrunq: G[] = [];
+  idleP: P[] = objects();
+  private idleM: M[] = objects();
+  private globrunq: G[] = objects();
   private globHead = 0;
   nspinning = 0;
 

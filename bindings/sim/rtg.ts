@@ -218,7 +218,7 @@ export class RuntimeGoroutines {
       if (BEFORE_MAIN.includes(kind)) {
         const g = this.create(kind, program);
         const loop = program[0] as Extract<RStep, { k: 'loop' }>;
-        g.pc.push({ steps: loop.body, i: 0, left: loop.times });
+        g.pc.push({ steps: loop.body, i: 0, left: loop.times, end: null });
         g.status = GStatus.Waiting;
       } else if (kind === 'profileWriter') {
         this.s.proc.runqput(p, this.create(kind, program), true);

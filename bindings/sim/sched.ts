@@ -58,6 +58,7 @@ import { Timers } from './timers.ts';
 import { Sysmon } from './sysmon.ts';
 import { RuntimeGoroutines } from './rtg.ts';
 import { Jitter } from './jitter.ts';
+import { objects } from '../core/packed.ts';
 
 /** debug.SetMaxThreads' default: a program with more live threads dies. */
 const MAX_THREADS = 10_000;
@@ -66,10 +67,10 @@ export class Sched {
   now = 0;
   readonly q = new EventQueue();
   readonly kernel: Kernel;
-  readonly ps: P[] = [];
-  readonly ms: M[] = [];
-  readonly gs: G[] = [];
-  readonly foreign: ForeignThread[] = [];
+  readonly ps: P[] = objects();
+  readonly ms: M[] = objects();
+  readonly gs: G[] = objects();
+  readonly foreign: ForeignThread[] = objects();
   /** The main goroutine (goid 1): it starts the program and, at the end, stops the tracer. */
   mainG!: G;
   readonly proc: Proc;
@@ -288,7 +289,7 @@ export class Sched {
 
   /** Goroutines that exited and were dropped from `gs`: the first ones kept whole for the
    *  summary, the rest folded into per-template totals, so memory stays flat under churn. */
-  readonly finished: { id: number; template: string; cpuNs: number; samples: number }[] = [];
+  readonly finished: { id: number; template: string; cpuNs: number; samples: number }[] = objects();
   readonly finishedByTemplate = new Map<string, { goroutines: number; cpuNs: number; samples: number }>();
   private deaths = 0;
   static readonly KEEP_FINISHED = 10_000;

@@ -30,6 +30,7 @@
 import { GStatus, PStatus, type G, type M, type P } from './world.ts';
 import { Ev } from './agenda.ts';
 import type { Sched } from './sched.ts';
+import { objects } from '../core/packed.ts';
 
 const MS = 1e6;
 /** The kernel's default timer slack for a normal thread. */
@@ -42,7 +43,7 @@ export class Timers {
    *  that wait ends for the timers due (-1: none due yet), and those timers. */
   private netpollSince: number | null = null;
   private netpollWakeAt = -1;
-  private netpollDue: { g: G; epoch: number; p: P }[] = [];
+  private netpollDue: { g: G; epoch: number; p: P }[] = objects();
 
   constructor(private readonly s: Sched) {}
 
@@ -101,7 +102,7 @@ export class Timers {
    *  The M that readying them wakes (wakep) finds nothing else and blocks in netpoll now. */
   private netpollWoke(): void {
     const due = this.netpollDue;
-    this.netpollDue = [];
+    this.netpollDue = objects();
     this.netpollWakeAt = -1;
     this.netpollSince = this.s.now;
     for (const { g, epoch, p } of due) {
@@ -129,7 +130,7 @@ export class Timers {
   checkTimers(p: P, m: M): void {
     if (p.timers.length === 0) return;
     const list = p.timers;
-    p.timers = [];
+    p.timers = objects();
     for (const g of list) this.run(g, p, m);
   }
 
@@ -139,7 +140,7 @@ export class Timers {
     for (const v of this.s.ps) {
       if (v === p || v.timers.length === 0) continue;
       const list = v.timers;
-      v.timers = [];
+      v.timers = objects();
       for (const g of list) this.run(g, p, m);
       any = true;
     }

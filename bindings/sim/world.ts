@@ -10,6 +10,7 @@
 //   does its CPU time advance (kernel.ts accounts it on every activity change).
 
 import type { RStep } from '../scenario/resolved.ts';
+import { objects } from '../core/packed.ts';
 
 export const enum GStatus { Runnable, Running, Waiting, Syscall, Dead }
 
@@ -40,15 +41,15 @@ export interface Frame0 {
   i: number;
   /** Iterations left for a loop frame (Infinity: forever); -1 for a plain body. */
   left: number;
-  /** For task/region frames, what to end when the frame finishes. */
-  end?: { k: 'task' | 'region'; id: number; name: string };
+  /** For task/region frames, what to end when the frame finishes; null (never absent: one shape). */
+  end: { k: 'task' | 'region'; id: number; name: string } | null;
 }
 
 export class G {
   status = GStatus.Runnable;
   m: M | null = null;
   /** Program counter: a stack of step lists being executed. */
-  pc: Frame0[] = [];
+  pc: Frame0[] = objects();
   /** Work left in the current timed step (ns), kept across preemption. */
   remaining = 0;
   /** Stack id of the user code it was last running (what systemstack tracebacks reach). */
@@ -65,7 +66,8 @@ export class G {
   lockedM: M | null = null;
   /** Trace sequence number (g.traceseq): bumped by every event that makes it runnable/running. */
   tseq = 0;
-  /** When it left a syscall without a P: the exit time, traced when it next starts (v1). */
+  /** When it left a syscall without a P: the exit's trace tick (sysexitticks), traced when it
+   *  next starts (v1); -1: none. */
   sysexitAt = -1;
   /** Background mark worker (a runtime G). */
   system = false;
@@ -101,20 +103,20 @@ export class G {
   ) {
     this.userStack = rootStack;
     this.tag = tag;
-    this.pc.push({ steps: program, i: 0, left: -1 });
+    this.pc.push({ steps: program, i: 0, left: -1, end: null });
   }
 }
 
 export class P {
   status = PStatus.Idle;
   m: M | null = null;
-  runq: G[] = [];
+  runq: G[] = objects();
   runqHead = 0;
   runnext: G | null = null;
   schedtick = 0;
   syscalltick = 0;
   /** Expired timers not yet run: their goroutines wait for the P's next checkTimers (timers.ts). */
-  timers: G[] = [];
+  timers: G[] = objects();
   /** What sysmon saw at its last look (the runtime's p.sysmontick; owned by sysmon.ts). */
   readonly sysmontick = { schedtick: 0, schedwhen: 0, syscalltick: 0, syscallwhen: 0 };
   /** The mark worker running on this P during a GC mark phase (any mode). */

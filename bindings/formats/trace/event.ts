@@ -126,6 +126,9 @@ const TR_PACKED = new Uint16Array(256);
 for (let t = 0; t < 256; t++) {
   if (TR_RES[t] !== 0) TR_PACKED[t] = TR_RES[t] | (TR_ON_ARG[t] << 4) | (TR_FROM[t] << 8) | (TR_TO[t] << 12);
 }
+/** The fixed transitions by type, packed as above (0: none), for consumers that skip the view
+ *  (the Go1.22+ validation layer's fast path). Read only. */
+export const FIXED_TRANSITIONS: Readonly<Uint16Array> = TR_PACKED;
 for (const type of [W.EvGoStatus, W.EvGoStatusStack, W.EvProcStatus, W.EvProcSteal]) KIND[type] = KindStateTransition;
 for (const type of [W.EvSTWBegin, W.EvGCBegin, W.EvGCSweepBegin, W.EvGCMarkAssistBegin]) KIND[type] = KindRangeBegin;
 for (const type of [W.EvGCActive, W.EvGCSweepActive, W.EvGCMarkAssistActive]) KIND[type] = KindRangeActive;

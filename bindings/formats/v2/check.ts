@@ -22,6 +22,8 @@
 //  - labels are not empty; task ids are neither 0 nor 2^64-1;
 //  - a status byte above 4 (only its low 8 bits pass the ordering) and a CPU sample's unknown
 //    stack make Go's validator panic: refused here.
+// Pure validation hands fixed transitions to `fixed` (no view: model.ts), the same checks as
+// event() makes for them.
 // Go's timestamp check cannot fire (the reader makes times strictly increasing), nor its
 // task-type check (begin and end names come from the same active task), nor Go 1.22/1.23's
 // stack frame check (it skips every frame): not repeated here.
@@ -55,7 +57,6 @@ const {
   KindSync,
   KindTaskBegin,
   PROC_STATE_NAMES,
-  ProcNotExist,
   ProcRunning,
   ProcUndetermined,
   ResourceGoroutine,
@@ -131,8 +132,8 @@ export class TraceChecker implements TraceModelSink {
   private readonly ranges = [new IdTable<string[]>(), new IdTable<string[]>(), new IdTable<string[]>()];
   private seenSync = false;
   private tables!: TraceTables;
-  // The view (the event being checked), for error locations.
-  private view: TraceEventView | null = null;
+  /** Byte offset of the event being checked (-1: made by the reader), for error locations. */
+  private at = -1;
 
   constructor(private readonly where: EventLocation) {}
 
@@ -141,7 +142,7 @@ export class TraceChecker implements TraceModelSink {
   }
 
   event(v: TraceEventView): void {
-    if (this.view !== v) this.view = v;
+    this.at = v.offset;
     const kind = v.kind();
     // Most events are state transitions: handled here, the rest in other().
     if (kind === KindStateTransition) {
@@ -154,6 +155,18 @@ export class TraceChecker implements TraceModelSink {
     } else if (kind !== KindMetric) {
       this.other(v, kind);
     }
+  }
+
+  /**
+   * A fixed transition (trace/event.ts FIXED_TRANSITIONS: GoStart, GoBlock, ProcStop...) handed
+   * straight from the ordering without the view, when this layer is the only model sink: what
+   * event() does for it (its kind is a state transition, with no status byte to check).
+   * `packed` is its FIXED_TRANSITIONS entry, `id` the goroutine or proc it names.
+   */
+  fixed(packed: number, id: number, m: number, offset: number): void {
+    this.at = offset;
+    if ((packed & 15) === ResourceGoroutine) this.goTransition(id, (packed >> 8) & 15, packed >> 12, m);
+    else this.procTransition(id, (packed >> 8) & 15, packed >> 12, m);
   }
 
   private other(v: TraceEventView, kind: number): void {
@@ -186,8 +199,7 @@ export class TraceChecker implements TraceModelSink {
 
   /** The error at the current event (a CPU sample is in no M's batch). */
   private fail(msg: string, sample = false): TraceError {
-    const o = this.view === null ? -1 : this.view.offset;
-    const offset = o >= 0 ? o : this.where.srcOffset;
+    const offset = this.at >= 0 ? this.at : this.where.srcOffset;
     return new TraceError(msg, offset, this.tables.gen, sample ? -1 : this.where.batchIndex);
   }
 
@@ -219,44 +231,44 @@ export class TraceChecker implements TraceModelSink {
     return t;
   }
 
+  // goTransition and procTransition keep their error messages in the cold methods below, so
+  // that they stay small enough for V8 to inline them into the per-event path.
+
   private goTransition(id: number, from: number, to: number, m: number): void {
-    if (to === GoUndetermined) throw this.fail(`transition to undetermined state for goroutine ${id}`);
-    if (from === GoUndetermined && this.seenSync) throw this.fail(`undetermined goroutine ${id} after first global sync`);
-    if (to === GoNotExist && this.hasAnyRange(id)) throw this.fail(`goroutine ${id} died with active ranges`);
+    if (to === GoUndetermined || (from === GoUndetermined && this.seenSync) || (to === GoNotExist && this.hasAnyRange(id))) {
+      throw this.goEntryFail(id, from, to);
+    }
     const G = this.gs;
     let s = G.get(id);
     if (s >= 0) {
-      if (from !== G.state[s]) throw this.fail(`bad old state for goroutine ${id}: got ${GO_STATE_NAMES[from]}, want ${GO_STATE_NAMES[G.state[s]]}`);
+      if (from !== G.state[s]) throw this.badOld('goroutine', GO_STATE_NAMES, id, from, G.state[s]);
       G.state[s] = to;
     } else {
-      if (from !== GoUndetermined && from !== GoNotExist) {
-        throw this.fail(`bad old state for unregistered goroutine ${id}: ${GO_STATE_NAMES[from]}`);
-      }
-      s = G.add(id, to);
+      s = this.firstSeen(G, GO_STATE_NAMES, 'goroutine', id, from, to);
     }
     if (to === GoRunning || to === GoSyscall) {
       const t = this.thread(m);
-      if (t < 0) throw this.fail('must have thread, but thread ID is none');
-      const cur = this.tG[t];
-      if (cur !== -1 && cur !== id) throw this.fail(`tried to run goroutine ${id} when one was already executing (${cur}) on thread ${m}`);
+      const cur = t < 0 ? -1 : this.tG[t];
+      if (t < 0 || (cur !== -1 && cur !== id)) throw this.runFail('goroutine', id, t, cur, m);
       this.tG[t] = id;
       G.bound[s] = t + 1;
     } else if (from === GoRunning || from === GoSyscall) {
       const t = G.bound[s] - 1;
-      if (t < 0) throw this.fail(`stopping goroutine ${id} not bound to any active context`);
-      if (this.tG[t] !== id) {
-        throw this.fail(`tried to stop goroutine ${id} when it wasn't currently executing (currently executing ${this.tG[t]}) on thread ${m}`);
-      }
+      if (t < 0 || this.tG[t] !== id) throw this.stopFail('goroutine', id, t, this.tG, m);
       this.tG[t] = -1;
       G.bound[s] = 0;
     }
-    if (to === GoNotExist && this.seenSync) {
-      // Past the first boundary a dead goroutine's record decides nothing (an Undetermined
-      // before-state is refused anyway; a new one starts from NotExist either way): drop it, so
-      // streaming validation holds the live goroutines only.
-      G.slots.delete(id);
-      this.ranges[ResourceGoroutine].delete(id);
-    }
+    if (to === GoNotExist && this.seenSync) this.forgetGo(id);
+  }
+
+  /**
+   * Past the first boundary a dead goroutine's record decides nothing (an Undetermined
+   * before-state is refused anyway; a new one starts from NotExist either way): drop it, so
+   * streaming validation holds the live goroutines only.
+   */
+  private forgetGo(id: number): void {
+    this.gs.slots.delete(id);
+    this.ranges[ResourceGoroutine].delete(id);
   }
 
   private procTransition(id: number, from: number, to: number, m: number): void {
@@ -265,30 +277,55 @@ export class TraceChecker implements TraceModelSink {
     const P = this.ps;
     let s = P.get(id);
     if (s >= 0) {
-      if (from !== P.state[s]) throw this.fail(`bad old state for proc ${id}: got ${PROC_STATE_NAMES[from]}, want ${PROC_STATE_NAMES[P.state[s]]}`);
+      if (from !== P.state[s]) throw this.badOld('proc', PROC_STATE_NAMES, id, from, P.state[s]);
       P.state[s] = to;
     } else {
-      if (from !== ProcUndetermined && from !== ProcNotExist) {
-        throw this.fail(`bad old state for unregistered proc ${id}: ${PROC_STATE_NAMES[from]}`);
-      }
-      s = P.add(id, to);
+      s = this.firstSeen(P, PROC_STATE_NAMES, 'proc', id, from, to);
     }
     if (to === ProcRunning) {
       const t = this.thread(m);
-      if (t < 0) throw this.fail('must have thread, but thread ID is none');
-      const cur = this.tP[t];
-      if (cur !== -1 && cur !== id) throw this.fail(`tried to run proc ${id} when one was already executing (${cur}) on thread ${m}`);
+      const cur = t < 0 ? -1 : this.tP[t];
+      if (t < 0 || (cur !== -1 && cur !== id)) throw this.runFail('proc', id, t, cur, m);
       this.tP[t] = id;
       P.bound[s] = t + 1;
     } else if (from === ProcRunning) {
       const t = P.bound[s] - 1;
-      if (t < 0) throw this.fail(`stopping proc ${id} not bound to any active context`);
-      if (this.tP[t] !== id) {
-        throw this.fail(`tried to stop proc ${id} when it wasn't currently executing (currently executing ${this.tP[t]}) on thread ${this.tM[t]}`);
-      }
+      if (t < 0 || this.tP[t] !== id) throw this.stopFail('proc', id, t, this.tP, t < 0 ? -1 : this.tM[t]);
       this.tP[t] = -1;
       P.bound[s] = 0;
     }
+  }
+
+  /** The first of goTransition's entry checks that fails. */
+  private goEntryFail(id: number, from: number, to: number): TraceError {
+    if (to === GoUndetermined) return this.fail(`transition to undetermined state for goroutine ${id}`);
+    if (from === GoUndetermined && this.seenSync) return this.fail(`undetermined goroutine ${id} after first global sync`);
+    return this.fail(`goroutine ${id} died with active ranges`);
+  }
+
+  /** The slot of a goroutine or proc seen first, whose before-state must be Undetermined or NotExist. */
+  private firstSeen(r: Resources, names: readonly string[], what: string, id: number, from: number, to: number): number {
+    // (GoUndetermined = ProcUndetermined, GoNotExist = ProcNotExist in the model.)
+    if (from !== GoUndetermined && from !== GoNotExist) throw this.badOld(what, names, id, from, -1);
+    return r.add(id, to);
+  }
+
+  /** A before-state other than the one last seen (`want` -1: the resource was never seen). */
+  private badOld(what: string, names: readonly string[], id: number, from: number, want: number): TraceError {
+    if (want < 0) return this.fail(`bad old state for unregistered ${what} ${id}: ${names[from]}`);
+    return this.fail(`bad old state for ${what} ${id}: got ${names[from]}, want ${names[want]}`);
+  }
+
+  /** Executing without a thread (t < 0), or on a thread executing another one (cur). */
+  private runFail(what: string, id: number, t: number, cur: number, m: number): TraceError {
+    if (t < 0) return this.fail('must have thread, but thread ID is none');
+    return this.fail(`tried to run ${what} ${id} when one was already executing (${cur}) on thread ${m}`);
+  }
+
+  /** Leaving executing while bound to no thread (t < 0), or to one executing another (on[t], thread m). */
+  private stopFail(what: string, id: number, t: number, on: number[], m: number): TraceError {
+    if (t < 0) return this.fail(`stopping ${what} ${id} not bound to any active context`);
+    return this.fail(`tried to stop ${what} ${id} when it wasn't currently executing (currently executing ${on[t]}) on thread ${m}`);
   }
 
   // ---- ranges ----

@@ -102,11 +102,13 @@ export class V2Core implements OrderSink {
   ) {
     this.order = new Ordering(table, this);
     const models: TraceModelSink[] = [];
-    if (check) models.push(new TraceChecker(this.order));
+    const checker = check ? new TraceChecker(this.order) : null;
+    if (checker !== null) models.push(checker);
     if (model !== null) models.push(model);
     let out = sink;
     if (models.length > 0) {
-      const adapter = new ModelAdapter(models.length === 1 ? models[0] : new ModelTee(models), this.order);
+      const only = models.length === 1 ? models[0] : new ModelTee(models);
+      const adapter = new ModelAdapter(only, this.order, only === checker ? checker : null);
       out = sink === nullSink ? adapter : new CheckedSink(adapter, sink);
     }
     this.sink = out;

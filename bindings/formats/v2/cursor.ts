@@ -12,9 +12,9 @@
 import { decodeUvarint, type UvarintResult } from '../uvarint.ts';
 import { TraceError } from '../event.ts';
 import type { Batch } from './batch.ts';
-import type { AdvanceSource, EventArgs, MState } from './order.ts';
+import { newEventArgs, type AdvanceSource, type EventArgs, type MState } from './order.ts';
 import type { VersionTable } from './spec.ts';
-import { goAdd, goTicksToNs } from './gotime.ts';
+import { goAdd, goTicksToNs, TIME_ZERO } from './gotime.ts';
 
 const timedArgsCache = new WeakMap<VersionTable, Int8Array>();
 
@@ -33,18 +33,18 @@ export class BatchCursor implements AdvanceSource {
   ms: MState | null = null;
   // The current event.
   type = 0;
-  time = 0;
+  time = TIME_ZERO;
   offset = 0;
   batch = 0;
-  readonly args: EventArgs = [0, 0, 0, 0];
+  readonly args: EventArgs = newEventArgs();
   // The batch being read: kept in fields so next() touches no other object.
   private idx = -1;
   private data: Uint8Array = new Uint8Array(0);
   private off = 0;
   private base = 0;
-  private lastTs = 0;
+  private lastTs = TIME_ZERO;
   /** The batch's time in ns: where a delta chain (re)starts. */
-  private batchTs = 0;
+  private batchTs = TIME_ZERO;
   private readonly nargs: Int8Array;
   /** freq is a whole number of nanoseconds per tick. */
   private readonly intFreq: boolean;
@@ -83,7 +83,10 @@ export class BatchCursor implements AdvanceSource {
     }
   }
 
-  /** Decode the next event; false at the end of the M's batches. */
+  /**
+   * Decode the next event; false at the end of the M's batches. Kept small (the rare cases are
+   * the methods below) so that V8 inlines it into the frontier's loop.
+   */
   next(): boolean {
     if (this.off >= this.data.length && !this.nextBatch()) return false;
     const d = this.data;
@@ -91,10 +94,7 @@ export class BatchCursor implements AdvanceSource {
     let pos = this.off;
     const typ = d[pos];
     const n = this.timedArgs[typ];
-    if (n <= 0) {
-      if (this.nargs[typ] < 0) throw new TraceError(`found invalid event type: ${typ}`, this.base + pos, this.gen, this.batch);
-      throw new TraceError(`found event without a timestamp: type=${typ}`, this.base + pos, this.gen, this.batch);
-    }
+    if (n <= 0) throw this.badType(typ, pos);
     this.offset = this.base + pos;
     pos++;
     // One-byte varints are the common case: decode them inline.
@@ -104,10 +104,8 @@ export class BatchCursor implements AdvanceSource {
       dt = x;
       pos++;
     } else {
-      const u = decodeUvarint(d, pos, end, this.u);
-      if (u.len <= 0) throw new TraceError('found invalid uvarint for timestamp', this.base + pos, this.gen, this.batch);
-      pos += u.len;
-      dt = u.value;
+      dt = this.uvarint(d, pos, 'found invalid uvarint for timestamp');
+      pos += this.u.len;
     }
     const args = this.args;
     for (let i = 0; i < n - 1; i++) {
@@ -117,40 +115,59 @@ export class BatchCursor implements AdvanceSource {
         pos++;
         continue;
       }
-      // Two- and three-byte varints (ids, sequence numbers) are common too.
-      if (pos + 1 < end) {
-        const y = d[pos + 1];
-        if (y < 0x80) {
-          args[i] = (x & 0x7f) | (y << 7);
-          pos += 2;
-          continue;
-        }
-        if (pos + 2 < end) {
-          const z = d[pos + 2];
-          if (z < 0x80) {
-            args[i] = (x & 0x7f) | ((y & 0x7f) << 7) | (z << 14);
-            pos += 3;
-            continue;
-          }
-        }
+      // Two-byte varints (ids, sequence numbers) are common too.
+      if (pos + 1 < end && d[pos + 1] < 0x80) {
+        args[i] = (x & 0x7f) | (d[pos + 1] << 7);
+        pos += 2;
+        continue;
       }
-      const u = decodeUvarint(d, pos, end, this.u);
-      if (u.len <= 0) throw new TraceError('found invalid uvarint', this.base + pos, this.gen, this.batch);
-      args[i] = u.value;
-      pos += u.len;
+      args[i] = this.uvarint(d, pos, 'found invalid uvarint');
+      pos += this.u.len;
     }
     // args past n-1 keep stale values: no reader looks past the type's own args.
     this.type = typ;
     // A whole number of nanoseconds per tick (64 on Linux) needs no rounding: the product
     // of two integers is an integer-valued double (exact below 2^53, and every double
     // above that is an integer), so Math.floor would return it unchanged.
-    let t = (this.intFreq ? dt * this.freq : Math.floor(dt * this.freq)) + this.lastTs;
-    if (!(t < 2 ** 53 && t >= 0) || dt >= 2 ** 53) t = goAdd(goTicksToNs(dt, this.freq), this.lastTs);
+    let t = dt * this.freq + this.lastTs;
+    if (!this.intFreq || !(t < 2 ** 53 && t >= 0) || dt >= 2 ** 53) t = this.slowTime(dt);
     this.time = t;
     // Go keeps "0" as "not started": after an event at time 0 the chain restarts at the batch time.
     this.lastTs = t !== 0 ? t : this.batchTs;
     this.off = pos;
     return true;
+  }
+
+  /** The event's time when the frequency is fractional or the sum leaves the exact range. */
+  private slowTime(dt: number): number {
+    const t = (this.intFreq ? dt * this.freq : Math.floor(dt * this.freq)) + this.lastTs;
+    if (!(t < 2 ** 53 && t >= 0) || dt >= 2 ** 53) return goAdd(goTicksToNs(dt, this.freq), this.lastTs);
+    return t;
+  }
+
+  /** A varint of more than one byte (or a bad one) at pos: its value, its length in u.len. */
+  private uvarint(d: Uint8Array, pos: number, what: string): number {
+    // Up to four bytes (values below 2^28: sequence numbers, ids) here; longer ones and errors
+    // in decodeUvarint.
+    const end = pos + 4 < d.length ? pos + 4 : d.length;
+    let v = 0;
+    for (let i = pos, shift = 0; i < end; i++, shift += 7) {
+      const b = d[i];
+      v |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.u.len = i + 1 - pos;
+        return v;
+      }
+    }
+    const u = decodeUvarint(d, pos, d.length, this.u);
+    if (u.len <= 0) throw new TraceError(what, this.base + pos, this.gen, this.batch);
+    return u.value;
+  }
+
+  /** The error for a type byte that starts no timed event. */
+  private badType(typ: number, pos: number): TraceError {
+    if (this.nargs[typ] < 0) return new TraceError(`found invalid event type: ${typ}`, this.base + pos, this.gen, this.batch);
+    return new TraceError(`found event without a timestamp: type=${typ}`, this.base + pos, this.gen, this.batch);
   }
 }
 

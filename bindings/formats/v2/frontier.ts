@@ -20,7 +20,7 @@ import { TraceError } from '../event.ts';
 import type { UvarintResult } from '../uvarint.ts';
 import { BatchCursor, heapRemove, siftDown, siftUp } from './cursor.ts';
 import type { Generation } from './generation.ts';
-import type { EventArgs, Ordering } from './order.ts';
+import { newEventArgs, type EventArgs, type Ordering } from './order.ts';
 import type { V2Sink } from './sinks.ts';
 import { goSortFunc } from './gosort.ts';
 import { fastAdvance } from './order-fast.ts';
@@ -31,7 +31,7 @@ export class Frontier {
   private heap: BatchCursor[] = [];
   /** Index of the next CPU sample of the generation. */
   private ci = 0;
-  private readonly cpuArgs: EventArgs = [0, 0, 0, 0];
+  private readonly cpuArgs: EventArgs = newEventArgs();
 
   constructor(
     private readonly table: VersionTable,
@@ -71,13 +71,16 @@ export class Frontier {
     // the heap needs no work. Only the head moves in the common case, so this changes
     // only when the heap is rearranged.
     let childMin = childMinOf(frontier);
+    // Time of the next CPU sample (Infinity: none left), so the common case reads no sample.
+    let cpuNext = ci < cpu.length ? cpu[ci].time : Infinity;
     for (;;) {
       if (--budget < 0) {
         this.ci = ci;
         return false;
       }
-      if (ci < cpu.length && (frontier.length === 0 || cpu[ci].time < frontier[0].time)) {
+      if (cpuNext !== Infinity && (frontier.length === 0 || cpuNext < frontier[0].time)) {
         const s = cpu[ci++];
+        cpuNext = ci < cpu.length ? cpu[ci].time : Infinity;
         cpuArgs[0] = s.stack;
         this.sink.event(EvCPUSample, s.time, s.g, s.p, s.m, cpuArgs, s.offset);
         continue;

@@ -90,13 +90,17 @@ export class Generation {
    */
   readonly ownFrames = new Map<number, Frame[]>();
   clock: ClockSnapshot | null = null;
-  /** Smallest batch time (ticks), -1 before the first batch. */
-  minTs = -1;
+  /** Smallest batch time (ticks), -Infinity before the first batch (a double from the start:
+   *  batch times outgrow small integers, and a field that changes representation costs the
+   *  optimized code reading this object). */
+  minTs = -Infinity;
   /** A batch ended where a value should start: the trace ends here, as in Go (see above). */
   eof = false;
-  /** Index and offset of the generation's first batch (for error locations). */
+  /** Index and offset of the generation's first batch (for error locations; set by the first
+   *  add). The offset is a double from the start, as minTs: later generations' offsets arrive
+   *  as doubles. */
   firstBatch = -1;
-  firstOffset = -1;
+  firstOffset = -Infinity;
 
   constructor(readonly table: VersionTable) {}
 

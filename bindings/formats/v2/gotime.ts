@@ -8,6 +8,14 @@
 // applies. Beyond 2^53 the doubles round, so the emulation is approximate there.
 // Owner: the Go1.22+ format (bindings/formats/v2/).
 
+/**
+ * Zero as a double: -0 is no small integer, so a time field initialised with it holds doubles
+ * from the start and its object keeps one shape when real times (beyond 2^31 ns) arrive (a
+ * field that changes representation throws away the optimized code reading it). Compares and
+ * adds as 0.
+ */
+export const TIME_ZERO = -0;
+
 const TWO63 = 9223372036854775808;
 const TWO64 = 18446744073709551616;
 

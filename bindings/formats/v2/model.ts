@@ -9,6 +9,9 @@
 // made strictly increasing across the whole trace from 0 as Go's Reader does), g/p/m as Go's
 // schedCtx (-1: none), and what only the ordering knows, which the ordering writes into the view
 // itself (Ordering.facts: before-states, ended tasks).
+// Pure validation (the validation layer is the only model sink): fixed transitions (GoStart,
+// GoBlock, ProcStop...: most events) skip the view and go to TraceChecker.fixed with their ids,
+// as nothing else reads the view; every other event takes the view as usual.
 // Sync events: Go's reader hands out a Sync after each generation's events (Go1.22/1.23; so
 // also after the last one); here the adapter makes it when the reader says a generation is
 // done (V2Sink.generationEnd), as an event of type EvSync, KindSync, with Go's time (the last
@@ -19,13 +22,16 @@
 // Who may touch: the Go1.22+ format owner.
 
 import type { StackFrame } from '../event.ts';
-import { TraceEventView, type TraceModelSink, type TraceTables } from '../trace/event.ts';
+import { FIXED_TRANSITIONS, TraceEventView, type TraceModelSink, type TraceTables } from '../trace/event.ts';
+import { ResourceGoroutine } from '../trace/model.ts';
+import type { TraceChecker } from './check.ts';
 import type { Frame, Generation } from './generation.ts';
-import type { EventArgs, Ordering } from './order.ts';
+import { newEventArgs, type EventArgs, type Ordering } from './order.ts';
 import type { V2Sink } from './sinks.ts';
 import { EvSync } from './spec.ts';
+import { TIME_ZERO } from './gotime.ts';
 
-const NO_ARGS: EventArgs = [];
+const NO_ARGS: EventArgs = newEventArgs(0);
 
 const NO_FRAMES: readonly StackFrame[] = [];
 
@@ -66,11 +72,16 @@ export class GenTables implements TraceTables {
 export class ModelAdapter implements V2Sink {
   readonly view = new TraceEventView();
   /** Go's Reader.lastTs: times are made strictly increasing from 0. */
-  private lastTs = 0;
+  private lastTs = TIME_ZERO;
 
+  /**
+   * @param direct the validation layer when it is the only model sink (pure validation): fixed
+   *   transitions then go to it without the view (TraceChecker.fixed), as nothing else reads them.
+   */
   constructor(
     private readonly sink: TraceModelSink,
     order: Ordering,
+    private readonly direct: TraceChecker | null = null,
   ) {
     // The ordering writes what only it knows (before-states, ended tasks) into the view itself.
     order.facts = this.view;
@@ -100,6 +111,14 @@ export class ModelAdapter implements V2Sink {
   event(type: number, time: number, g: number, p: number, m: number, args: EventArgs, offset: number): void {
     if (time <= this.lastTs) time = this.lastTs + 1;
     this.lastTs = time;
+    const direct = this.direct;
+    if (direct !== null) {
+      const pk = FIXED_TRANSITIONS[type];
+      if (pk !== 0) {
+        direct.fixed(pk, (pk & 16) !== 0 ? args[0] : (pk & 15) === ResourceGoroutine ? g : p, m, offset);
+        return;
+      }
+    }
     const v = this.view;
     v.type = type;
     v.time = time;

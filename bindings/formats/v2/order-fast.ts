@@ -68,8 +68,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       G.status[s] = GoRunning;
       G.seq[s] = seq;
       ms.g = gid;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoStop:
     case EvGoBlock: {
@@ -83,8 +82,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       if (stk !== 0 && !(stk < t.stackBits.length && t.stackBits[stk] === 1)) return false;
       G.status[s] = type === EvGoStop ? GoRunnable : GoWaiting;
       ms.g = -1;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoUnblock: {
       const gid = args[0];
@@ -96,8 +94,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       if (stk !== 0 && !(stk < t.stackBits.length && t.stackBits[stk] === 1)) return false;
       G.status[s] = GoRunnable;
       G.seq[s] = seq;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoSyscallBegin: {
       if (curP === -1 || curG === -1) return false;
@@ -113,8 +110,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       G.status[s] = GoSyscall;
       P.status[p] = ProcSyscall;
       P.seq[p] = pseq;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoSyscallEnd: {
       if (curP === -1 || curG === -1) return false;
@@ -125,21 +121,18 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       if (p < 0 || P.status[p] !== ProcSyscall) return false;
       G.status[s] = GoRunning;
       P.status[p] = ProcRunning;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvHeapAlloc:
     case EvHeapGoal:
       if (curP === -1) return false;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     case EvGoLabel: {
       if (curP === -1 || curG === -1) return false;
       const str = args[0];
       const t = o.tables;
       if (str !== 0 && !(str < t.stringBits.length && t.stringBits[str] === 1)) return false;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvProcStart: {
       if (curP !== -1) return false;
@@ -151,8 +144,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       P.status[p] = ProcRunning;
       P.seq[p] = seq;
       ms.p = pid;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvProcStop: {
       if (curP === -1) return false;
@@ -161,8 +153,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       if (p < 0 || (P.status[p] !== ProcRunning && P.status[p] !== ProcSyscall)) return false;
       P.status[p] = ProcIdle;
       ms.p = -1;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoCreate: {
       if (curP === -1) return false;
@@ -176,8 +167,7 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       const nstk = args[1];
       if (nstk !== 0 && !(nstk < t.stackBits.length && t.stackBits[nstk] === 1)) return false;
       G.add(newg, GoRunnable, gen);
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
     case EvGoDestroy: {
       if (curP === -1 || curG === -1) return false;
@@ -185,9 +175,12 @@ export function fastAdvance(o: Ordering, src: AdvanceSource): boolean {
       if (s < 0 || G.status[s] !== GoRunning) return false;
       G.delete(curG);
       ms.g = -1;
-      if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
-      return true;
+      break;
     }
+    default:
+      return false;
   }
-  return false;
+  // One call site for every accepted event: keeps this function small enough to inline the sink.
+  if (out !== null) out.event(type, src.time, curG, curP, src.m, args, src.offset);
+  return true;
 }

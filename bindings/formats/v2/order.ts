@@ -54,10 +54,23 @@ export { MState } from './order-state.ts';
 export type { IdState } from './order-state.ts';
 
 /**
- * An event's arguments without dt (at most 4). A plain array, not a Float64Array: ids
- * are small integers that V8 keeps unboxed in a plain array.
+ * An event's arguments without dt (at most 4). A plain array of doubles (newEventArgs), not a
+ * Float64Array: V8 keeps its elements unboxed all the same.
  */
 export type EventArgs = number[];
+
+/**
+ * n zeros in an array whose elements are doubles from the start: some args never fit a small
+ * integer (a GoStatus's "no thread" is 2^64-1), and an array that switches element kind midway
+ * makes every reader of args polymorphic and throws away their optimized code. The cursors',
+ * the CPU samples' and the ordering's own args arrays are all made here, so they share one kind.
+ */
+export function newEventArgs(n = 4): EventArgs {
+  const a = [0.5];
+  a.length = 0;
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
 
 /** The event offered to `advance`: a batch cursor's current event. */
 export interface AdvanceSource {
@@ -175,7 +188,7 @@ export class Ordering {
   newP = -1;
   src!: AdvanceSource;
   args!: EventArgs;
-  private readonly extra: EventArgs = [0, 0, 0, 0];
+  private readonly extra: EventArgs = newEventArgs();
 
   /**
    * Where the handlers put what only the ordering knows about the event they emit (valid during

@@ -27,6 +27,7 @@ import * as V2 from '../../formats/v2/index.ts';
 import { NS_PER_TICK, type TraceSink } from '../tracer.ts';
 import type { TraceV2 } from '../tracev2.ts';
 import { ReaderWakeups } from '../trace-reader.ts';
+import { holeyObjects } from '../../core/packed.ts';
 
 const { batchHeaderSize, writeBatchHeader } = V2;
 
@@ -54,7 +55,7 @@ export class BatchWriter {
   private readonly bufs: Map<number, MBuf>[] = [new Map(), new Map()];
   /** The same batches by thread id, for real Ms (ids below SMALL_M): an array load per event
    *  instead of a Map lookup. Always equal to `bufs` on those ids. */
-  private readonly byMid: (MBuf | undefined)[][] = [[], []];
+  private readonly byMid: (MBuf | undefined)[][] = [holeyObjects(), holeyObjects()];
   private readonly pool: TraceBuf[] = [];
   /** Output: generation being written to the sink, and later generations' finished batches. */
   private outGen = 1;

@@ -27,6 +27,7 @@
 import * as V2 from '../../formats/v2/index.ts';
 import type { TraceV2 } from '../tracev2.ts';
 import { READER_M, SYSMON_M } from './sections.ts';
+import { holeyObjects } from '../../core/packed.ts';
 
 /** Thread ids below this have their shadows in an array too (real Ms; pseudo threads are above). */
 const SMALL_M = 65536;
@@ -74,11 +75,11 @@ export interface MShadow {
 
 export class StatusShadow {
   private readonly gs = new Map<number, GShadow>();
-  private readonly ps: PShadow[] = [];
+  private readonly ps: PShadow[] = holeyObjects();
   /** Threads in the order they first wrote (runningThread walks them in it). */
   private readonly ms = new Map<number, MShadow>();
   /** The same shadows by id for real Ms (an array load per event). */
-  private readonly msById: (MShadow | undefined)[] = [];
+  private readonly msById: (MShadow | undefined)[] = holeyObjects();
   private untraced: Untraced[] = [];
 
   constructor(private readonly t: TraceV2) {}

@@ -14,6 +14,7 @@
 
 import * as V2 from '../../formats/v2/index.ts';
 import type { TraceV2 } from '../tracev2.ts';
+import { holeyObjects } from '../../core/packed.ts';
 
 const { EvClockSnapshot, EvFrequency, EvStack, EvStacks, EvString, EvStrings, EvSync, GO125, MaxBatchSize, MaxEventTrailerDataSize, MaxFramesPerStack, NoThread, writeEvent } = V2;
 
@@ -23,7 +24,7 @@ interface Tables {
 }
 
 export class GenTables {
-  private readonly tables: Tables[] = [];
+  private readonly tables: Tables[] = holeyObjects();
 
   constructor(private readonly t: TraceV2) {}
 

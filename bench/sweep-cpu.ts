@@ -18,6 +18,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { SweepTask } from '../bindings/app/sweep-worker.ts';
+import type { Run } from '../bindings/app/sweep-grid.ts';
 
 const LIB = new URL('../build/lib/', import.meta.url);
 const TRACE_GRID = fileURLToPath(new URL('../examples/grids/trace-cpu-loss.json', import.meta.url));
@@ -65,14 +67,6 @@ interface RunCpu {
   wait: number;
 }
 
-interface Task {
-  index: number;
-  id: string;
-  params: Record<string, unknown>;
-  seed: number;
-  scenario: Record<string, unknown>;
-  trace: boolean;
-}
 
 export interface SweepCpuRow {
   jobs: number;
@@ -86,7 +80,7 @@ export interface SweepCpuRow {
   runqueue_wait_ms: number;
 }
 
-async function measure(tasks: Task[], jobs: number): Promise<SweepCpuRow> {
+async function measure(tasks: SweepTask[], jobs: number): Promise<SweepCpuRow> {
   const c0 = processCpu();
   const t0 = performance.now();
   const per: RunCpu[] = [];
@@ -122,8 +116,8 @@ export async function sweepCpuBench(opts: { jobs?: number[]; runs?: number; grid
   const file = opts.grid ?? TRACE_GRID;
   const grid = JSON.parse(readFileSync(file, 'utf8'));
   grid.seeds = Array.from({ length: opts.seeds ?? 8 }, (_, i) => i + 1);
-  const all = expandGrid(parseGrid(grid, file), file) as (Task & { scenario: Record<string, unknown> })[];
-  const tasks: Task[] = all.slice(0, opts.runs ?? all.length).map((r) => ({ index: r.index, id: r.id, params: r.params, seed: r.seed, scenario: r.scenario, trace: grid.trace === true }));
+  const all = expandGrid(parseGrid(grid, file), file) as Run[];
+  const tasks: SweepTask[] = all.slice(0, opts.runs ?? all.length).map((r) => ({ index: r.index, id: r.id, params: r.params, seed: r.seed, scenario: r.scenario, trace: grid.trace === true }));
   const rows: SweepCpuRow[] = [];
   for (const jobs of opts.jobs ?? [1, 2]) rows.push(await measure(tasks, jobs));
   return rows;

@@ -16,6 +16,7 @@ import { forEachEventV1, parseV1, validateV1 } from '../bindings/formats/v1/inde
 import { TraceV1 } from '../bindings/runtime/tracev1.ts';
 import { TraceV2 } from '../bindings/runtime/tracev2.ts';
 import { resolveScenario } from '../bindings/scenario/resolve.ts';
+import type { ResolvedScenario } from '../bindings/scenario/resolved.ts';
 import { loadCore } from '../bindings/core/wasm.ts';
 import { G, GStatus, M, P, PStatus } from '../bindings/sim/world.ts';
 import { concatBytes } from '../bindings/formats/bytes.ts';
@@ -210,10 +211,9 @@ function fakeSched(sc: { symtab: { stack(f: { func: string; file: string; line: 
 describe('goroutines alive at StartTrace', () => {
   const sc = resolveScenario({ name: 'start', duration: '1ms', gomaxprocs: 1, goroutines: [{ name: 'idle', program: [{ sleep: '1ms' }] }] }, { go: '1.19' });
 
-  /** StartTrace finds main runnable, one goroutine waiting, one in a syscall; main runs, readies the waiting one, stops. */
-  function v1Trace(): Uint8Array {
-    const chunks: Uint8Array[] = [];
-    const t = new TraceV1(loadCore(), sc, (c) => chunks.push(c.slice()));
+  /** StartTrace finds main runnable, one goroutine waiting, one in a syscall; main runs, readies
+   *  the waiting one, stops: played on tracer t. */
+  function playStart(t: TraceV1 | TraceV2, sc: ResolvedScenario): void {
     const { sched, p0, m0, gs } = fakeSched(sc, [GStatus.Runnable, GStatus.Waiting, GStatus.Syscall]);
     t.start(0);
     t.init(sched, 0);
@@ -228,6 +228,11 @@ describe('goroutines alive at StartTrace', () => {
     gs[1].status = GStatus.Runnable;
     t.goUnblock(gs[1], m0, p0, 30);
     t.stop(100);
+  }
+
+  function v1Trace(): Uint8Array {
+    const chunks: Uint8Array[] = [];
+    playStart(new TraceV1(loadCore(), sc, (c) => chunks.push(c.slice())), sc);
     return concatBytes(chunks);
   }
 
@@ -255,20 +260,7 @@ describe('goroutines alive at StartTrace', () => {
     const sc2 = resolveScenario({ name: 'start', duration: '1ms', gomaxprocs: 1, goroutines: [{ name: 'idle', program: [{ sleep: '1ms' }] }] }, { go: '1.23' });
     const chunks: Uint8Array[] = [];
     const t = new TraceV2(loadCore(), sc2, (c) => chunks.push(c.slice()));
-    const { sched, p0, m0, gs } = fakeSched(sc2, [GStatus.Runnable, GStatus.Waiting, GStatus.Syscall]);
-    t.start(0);
-    t.init(sched, 0);
-    p0.status = PStatus.Running;
-    p0.m = m0;
-    m0.p = p0;
-    t.procStart(p0, m0, 10);
-    gs[0].status = GStatus.Running;
-    gs[0].m = m0;
-    m0.curg = gs[0];
-    t.goStart(gs[0], m0, 20);
-    gs[1].status = GStatus.Runnable;
-    t.goUnblock(gs[1], m0, p0, 30);
-    t.stop(100);
+    playStart(t, sc2);
     return { bytes: concatBytes(chunks), tid1: t.proc.tidOfM(1) };
   }
 

@@ -72,8 +72,9 @@ export interface Summary {
     reads: [number, number, number][];
   };
   /** Kernel ticks; setitimer expiries, the signals they sent, and those that found no thread
-   *  on CPU to send to; per-thread timer signals. */
-  kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; itimerNoTarget: number; timerSignals: number };
+   *  on CPU to send to; per-thread timer signals, and the periods that passed before a tick
+   *  found their thread on CPU (overruns: no signal). */
+  kernel: { ticks: number; itimerExpiries: number; itimerSignals: number; itimerNoTarget: number; timerSignals: number; timerOverruns: number };
   threads: ThreadSummary[];
   goroutines: GoroutineSummary[];
   /** Exited goroutines beyond the first 10000, totalled per template. */

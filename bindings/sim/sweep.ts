@@ -15,7 +15,7 @@
 // - a small allocation that needs a fresh span (cacheSpan: its size class's current span is
 //   full) sweeps one unswept span;
 // so allocating goroutines sweep about once a cycle at most while bgsweep keeps up, as in real
-// traces (Go 1.23, mixed realism program, four 1 s runs of ~25 cycles: 0, 8, 19 and 30 sweep
+// traces (Go 1.23, mixed realism program, four 1 s runs of ~25 cycles, two beside other jobs: 0, 8, 19 and 30 sweep
 // ranges). Bytes reclaimed are reported as 0, as those real ranges all report. Sweeping costs
 // SWEEP_NS_PER_KIB (measured: a Go 1.23 program allocating 64 KiB objects sweeps 64–128 KiB in a
 // median 640ns range, and bgsweep ~14µs per 4–8 MiB cycle). Spans still unswept when the next
@@ -52,8 +52,8 @@ export class Sweeper {
   /** Small-object bytes in the current span (it starts full: the first small allocation takes
    *  a span); a small allocation past SPAN_BYTES needs a new one. */
   private smallFill = SPAN_BYTES;
-  /** What an allocating M is sweeping (between Cont.Sweep's start and end). */
-  private readonly inAlloc = new Map<M, { swept: number; reclaimed: number }>();
+  /** Bytes an allocating M is sweeping (between Cont.Sweep's start and end). */
+  private readonly inAlloc = new Map<M, number>();
 
   constructor(private readonly s: Sched) {}
 
@@ -113,18 +113,19 @@ export class Sweeper {
    *  it sweeps, Cont.Sweep follows), as the page reclaimer or cacheSpan would. */
   beforeAlloc(m: M, g: G, bytes: number): boolean {
     if (this.spans === 0) return false;
-    const sweep = bytes >= LARGE_OBJECT ? this.reclaim(Math.ceil(bytes / PAGE_BYTES)) : this.refill(bytes);
-    if (!sweep) return false;
+    const swept = bytes >= LARGE_OBJECT ? this.reclaim(Math.ceil(bytes / PAGE_BYTES)) : this.refill(bytes);
+    if (swept === 0) return false;
     const s = this.s;
-    this.inAlloc.set(m, sweep);
+    this.inAlloc.set(m, swept);
     s.obs.gcSweep?.(g, true, 0, 0, m, s.now);
-    s.busy(m, Act.User, s.symtab.concat(s.stacks.allocSweep, s.symtab.concat(s.stacks.mallocgc, g.userStack)), false, this.ns(sweep.swept), Cont.Sweep);
+    s.busy(m, Act.User, s.symtab.concat(s.stacks.allocSweep, s.symtab.concat(s.stacks.mallocgc, g.userStack)), false, this.ns(swept), Cont.Sweep);
     return true;
   }
 
-  /** mheap.reclaim(npages): credit first; else sweep chunks until npages are found. */
-  private reclaim(npages: number): { swept: number; reclaimed: number } | null {
-    if (this.reclaimDone) return null;
+  /** mheap.reclaim(npages): credit first; else sweep chunks until npages are found. The bytes
+   *  swept (0: none). */
+  private reclaim(npages: number): number {
+    if (this.reclaimDone) return 0;
     const take = Math.min(this.reclaimCredit, npages);
     this.reclaimCredit -= take;
     npages -= take;
@@ -142,22 +143,21 @@ export class Sweeper {
       }
     }
     if (this.spans === 0) this.reclaimDone = true;
-    return swept > 0 ? { swept, reclaimed: 0 } : null;
+    return swept;
   }
 
   /** cacheSpan: a small allocation that does not fit its span sweeps one unswept span for the
    *  next (allocated() then moves to it). */
-  private refill(bytes: number): { swept: number; reclaimed: number } | null {
-    if (this.smallFill + bytes <= SPAN_BYTES) return null;
-    return { swept: this.take(1), reclaimed: 0 };
+  private refill(bytes: number): number {
+    return this.smallFill + bytes <= SPAN_BYTES ? 0 : this.take(1);
   }
 
   /** Cont.Sweep: the allocation's sweep is done; the allocation itself follows. */
   afterAllocSweep(m: M, g: G): void {
     const s = this.s;
-    const sweep = this.inAlloc.get(m) ?? { swept: 0, reclaimed: 0 };
+    const swept = this.inAlloc.get(m) ?? 0;
     this.inAlloc.delete(m);
-    s.obs.gcSweep?.(g, false, sweep.swept, sweep.reclaimed, m, s.now);
+    s.obs.gcSweep?.(g, false, swept, 0, m, s.now);
     s.gc.mallocgcBody(m, g, s.gor.curStep(g) as Extract<RStep, { k: 'alloc' }>);
   }
 }

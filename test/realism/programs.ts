@@ -61,7 +61,7 @@ export const TOLERANCE = {
   rateFactor: 2,
   /** ...or at most this many events per second apart: a type a few dozen times a second is
    *  decided by each run's timing (four real runs of mixed: 0, 8, 19 and 30 sweep ranges/s,
-   *  3, 5, 22 and 22 assists/s; hog: 42–51 HeapAlloc/s)... */
+   *  3, 5, 22 and 22 assists/s, two of those runs beside other jobs; hog: 26–51 HeapAlloc/s)... */
   rateAbsPerSec: 25,
   /** ...for types with at least this many events in the real or the simulated trace. */
   rateMinEvents: 20,
